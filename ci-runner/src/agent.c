@@ -1,0 +1,324 @@
+/*
+ * The agent transport: the protocol of agent-proto.c over a toolstack
+ * console. Every call has a deadline; while it waits, the console read runs
+ * the toolstack's event loop (so lifecycle events arrive), and between
+ * waits the watch callback and the domain's events may stop the call early.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent.h"
+#include "log.h"
+#include "toolstack.h"
+#include "util.h"
+
+#define SLICE_MS	250	/* longest wait between two looks at events */
+#define PING_EVERY	2.0	/* seconds between PINGs while waiting for READY */
+
+struct agent {
+	struct ts_domain *dom;
+	struct ts_console *con;
+	char *dev;
+	long next_id;
+	struct agent_lines lines;
+	unsigned long noise;
+	enum agent_error err;
+	agent_watch_fn watch;
+	void *watch_opaque;
+	/* The newest READY seen, from any boot. */
+	char last_boot_id[AGENT_BOOT_ID_MAX + 1];
+	int ready_seen;
+	char pending[4096];	/* bytes read but not yet split into lines */
+	size_t pending_len, pending_off;
+};
+
+struct agent *
+agent_open(struct ts_domain *dom, const char *dev)
+{
+	struct agent *a = xcalloc(1, sizeof(*a));
+	struct timespec ts;
+
+	if (toolstack_console_open(dom, dev, &a->con) < 0) {
+		free(a);
+		return NULL;
+	}
+	a->dom = dom;
+	a->dev = xstrdup(dev);
+	/*
+	 * Ids start somewhere new in every session, so a late frame of an
+	 * earlier session (before a restore) cannot pass for an answer.
+	 */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	a->next_id = 1 + (long)(((unsigned long)ts.tv_nsec ^ (unsigned long)ts.tv_sec) % 1000000000UL);
+	agent_lines_init(&a->lines);
+	return a;
+}
+
+void
+agent_close(struct agent *a)
+{
+	if (a == NULL)
+		return;
+	ts_console_close(a->con);
+	free(a->dev);
+	free(a);
+}
+
+void
+agent_set_watch(struct agent *a, agent_watch_fn fn, void *opaque)
+{
+	a->watch = fn;
+	a->watch_opaque = opaque;
+}
+
+enum agent_error
+agent_last_error(const struct agent *a)
+{
+	return a->err;
+}
+
+unsigned long
+agent_noise(const struct agent *a)
+{
+	return a->noise + a->lines.dropped;
+}
+
+static long
+new_id(struct agent *a)
+{
+	long id = a->next_id++;
+
+	if (a->next_id > AGENT_ID_MAX)
+		a->next_id = 1;
+	return id;
+}
+
+static const char *
+dom_name(const struct agent *a)
+{
+	return ts_domain_name(a->dom);
+}
+
+/* Looks at the domain's events and the watch; -1 (reported) to stop. */
+static int
+check_guest(struct agent *a)
+{
+	enum ts_event ev;
+
+	while (toolstack_next_event(a->dom, &ev) == 1) {
+		if (ev == TS_EVENT_CRASHED) {
+			a->err = AGENT_E_GUEST;
+			return errorx("domain '%s' crashed", dom_name(a));
+		}
+		if (ev == TS_EVENT_STOPPED) {
+			a->err = AGENT_E_GUEST;
+			return errorx("domain '%s' stopped", dom_name(a));
+		}
+	}
+	if (a->watch && a->watch(a->watch_opaque) < 0) {
+		a->err = AGENT_E_GUEST;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+send_request(struct agent *a, long id, const char *op, const char *payload)
+{
+	char *line = agent_encode_request(id, op, payload, payload ? strlen(payload) : 0);
+	int rc;
+
+	if (line == NULL) {
+		a->err = AGENT_E_PROTOCOL;
+		return errorx("domain '%s': request too long for the agent (limit %d bytes)",
+			      dom_name(a), AGENT_REQUEST_MAX);
+	}
+	rc = ts_console_write(a->con, line, strlen(line), 5000);
+	free(line);
+	if (rc < 0)
+		a->err = AGENT_E_CONSOLE;
+	return rc;
+}
+
+/*
+ * Waits until deadline for the next frame. Returns 1 with *f set, 0 when
+ * the deadline passed, -1 on error.
+ */
+static int
+next_frame(struct agent *a, double deadline, struct agent_frame *f)
+{
+	for (;;) {
+		const char *line;
+		double left;
+		ssize_t n;
+		int ms;
+
+		while (a->pending_off < a->pending_len) {
+			a->pending_off += agent_lines_feed(&a->lines, a->pending + a->pending_off,
+							   a->pending_len - a->pending_off, &line);
+			if (line == NULL)
+				continue;
+			if (agent_parse_frame(line, strlen(line), f) == 0) {
+				if (f->type == AGENT_FRAME_READY) {
+					memcpy(a->last_boot_id, f->boot_id, sizeof(a->last_boot_id));
+					a->ready_seen = 1;
+				}
+				return 1;
+			}
+			if (*line && strncmp(line, "PVCI-REQ ", 9) != 0)
+				a->noise++;
+		}
+		a->pending_off = a->pending_len = 0;
+		if (check_guest(a) < 0)
+			return -1;
+		left = deadline - now_monotonic();
+		if (left <= 0)
+			return 0;
+		ms = (int)(left * 1000) + 1;
+		if (ms > SLICE_MS)
+			ms = SLICE_MS;
+		n = ts_console_read(a->con, a->pending, sizeof(a->pending), ms);
+		if (n < 0) {
+			a->err = AGENT_E_CONSOLE;
+			return -1;
+		}
+		a->pending_len = (size_t)n;
+	}
+}
+
+int
+agent_wait_ready(struct agent *a, int timeout, const char *not_boot_id,
+		 char **boot_id_out)
+{
+	double start = now_monotonic(), deadline = start + timeout, next_ping = 0;
+	struct agent_frame f;
+
+	a->err = AGENT_OK;
+	if (boot_id_out)
+		*boot_id_out = NULL;
+	for (;;) {
+		int r;
+
+		if (now_monotonic() >= next_ping) {
+			if (send_request(a, new_id(a), "PING", NULL) < 0)
+				return -1;
+			next_ping = now_monotonic() + PING_EVERY;
+		}
+		r = next_frame(a, deadline < next_ping ? deadline : next_ping, &f);
+		if (r < 0)
+			return -1;
+		if (r == 1 && f.type == AGENT_FRAME_READY) {
+			if (not_boot_id && strcmp(f.boot_id, not_boot_id) == 0)
+				continue;	/* the old boot, still answering */
+			if (boot_id_out)
+				*boot_id_out = xstrdup(f.boot_id);
+			return 0;
+		}
+		if (now_monotonic() >= deadline) {
+			a->err = AGENT_E_TIMEOUT;
+			if (not_boot_id && a->ready_seen)
+				return errorx("the agent of domain '%s' did not come back from a "
+					      "new boot within %d seconds (still boot '%s')",
+					      dom_name(a), timeout, a->last_boot_id);
+			return errorx("the agent of domain '%s' was not ready within %d seconds",
+				      dom_name(a), timeout);
+		}
+	}
+}
+
+static int
+request(struct agent *a, const char *op, const char *cmd, int timeout, int *status,
+	char **output)
+{
+	double deadline = now_monotonic() + timeout;
+	struct agent_reply reply;
+	struct agent_frame f;
+	long id = new_id(a);
+	int rc = -1;
+
+	a->err = AGENT_OK;
+	if (output)
+		*output = NULL;
+	if (send_request(a, id, op, cmd) < 0)
+		return -1;
+	agent_reply_init(&reply, id);
+	for (;;) {
+		int r = next_frame(a, deadline, &f);
+
+		if (r < 0)
+			break;
+		if (r == 0) {
+			a->err = AGENT_E_TIMEOUT;
+			errorx("the agent of domain '%s' did not answer request %ld within "
+			       "%d seconds", dom_name(a), id, timeout);
+			break;
+		}
+		if (f.type == AGENT_FRAME_READY) {
+			/* A READY in the middle of a request: the guest rebooted. */
+			log_debug("domain '%s': agent ready (boot '%s') during request %ld",
+				  dom_name(a), f.boot_id, id);
+			continue;
+		}
+		switch (agent_reply_feed(&reply, &f)) {
+		case AGENT_REPLY_PENDING:
+			continue;
+		case AGENT_REPLY_DONE:
+			if (status)
+				*status = reply.status;
+			if (reply.truncated)
+				log_warnx("domain '%s': output of request %ld cut at %d bytes",
+					  dom_name(a), id, AGENT_OUTPUT_MAX);
+			if (output) {
+				*output = (char *)reply.out;
+				reply.out = NULL;
+			}
+			rc = 0;
+			break;
+		case AGENT_REPLY_REFUSED:
+			a->err = AGENT_E_PROTOCOL;
+			errorx("the agent of domain '%s' refused request %ld: %s",
+			       dom_name(a), id, reply.reason);
+			break;
+		case AGENT_REPLY_BROKEN:
+			a->err = AGENT_E_PROTOCOL;
+			errorx("the agent of domain '%s' garbled request %ld: %s",
+			       dom_name(a), id, reply.why);
+			break;
+		}
+		break;
+	}
+	agent_reply_release(&reply);
+	return rc;
+}
+
+int
+agent_run(struct agent *a, const char *cmd, int timeout, int *status, char **output)
+{
+	int st = -1;
+
+	if (cmd == NULL || *cmd == '\0')
+		return errorx("domain '%s': empty command for the agent", dom_name(a));
+	if (request(a, "RUN", cmd, timeout, &st, output) < 0)
+		return -1;
+	if (status)
+		*status = st;
+	return 0;
+}
+
+int
+agent_run_bg(struct agent *a, const char *cmd, int timeout)
+{
+	int st = -1;
+
+	if (cmd == NULL || *cmd == '\0')
+		return errorx("domain '%s': empty command for the agent", dom_name(a));
+	if (request(a, "RUNBG", cmd, timeout, &st, NULL) < 0)
+		return -1;
+	if (st != 0) {
+		a->err = AGENT_E_PROTOCOL;
+		return errorx("the agent of domain '%s' could not start '%s' (status %d)",
+			      dom_name(a), cmd, st);
+	}
+	return 0;
+}

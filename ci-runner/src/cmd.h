@@ -1,0 +1,47 @@
+/*
+ * Subcommands, one file each (cmd-flight.c, cmd-keys.c, ...), each
+ * exporting one entry that cmd.c lists in the command table.
+ */
+#ifndef PVCI_CMD_H
+#define PVCI_CMD_H
+
+/* Exit statuses shared by all commands (see pvci(1)). */
+#define EXIT_PASS	0	/* everything passed / command succeeded */
+#define EXIT_FAILED	1	/* something failed or was blocked */
+#define EXIT_BROKEN	2	/* something broke (infrastructure) */
+#define EXIT_ERROR	3	/* the command itself could not do its work */
+#define EXIT_USAGE	64	/* bad command line */
+
+struct cmd_opts {
+	const char *home;	/* --home, or NULL */
+	int verbose;
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;	/* "flight create RECIPE [--branch B] ..." */
+	const char *summary;	/* one line for "pvci help" */
+	const char *help;	/* the rest of --help, may be NULL */
+	int (*exec)(const struct cmd_opts *opts, int argc, char **argv);
+};
+
+extern const struct cmd_entry cmd_init_entry;
+extern const struct cmd_entry cmd_flight_entry;
+extern const struct cmd_entry cmd_job_entry;
+extern const struct cmd_entry cmd_keys_entry;
+extern const struct cmd_entry cmd_verify_entry;
+extern const struct cmd_entry cmd_image_entry;
+extern const struct cmd_entry cmd_help_entry;
+
+const struct cmd_entry *cmd_lookup(const char *name);
+const struct cmd_entry *const *cmd_table(void);
+
+/* Prints "usage: pvci USAGE" and the help text to stdout. */
+void cmd_print_help(const struct cmd_entry *entry);
+/* Reports a usage error for entry on stderr; returns EXIT_USAGE. */
+int cmd_usage_error(const struct cmd_entry *entry, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* 1 when argv holds -h or --help. */
+int cmd_wants_help(int argc, char **argv);
+
+#endif

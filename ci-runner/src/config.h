@@ -1,0 +1,35 @@
+/*
+ * The service config: a JSON file (config.json in the instance) whose every
+ * key is known in advance, with a default, so that "pvci init" alone gives a
+ * working local instance. Unknown keys and wrong types are errors naming the
+ * key and the file.
+ *
+ * Keys are addressed by dotted path ("toolstack.uri"). Relative paths in
+ * path-typed settings are taken relative to the instance directory.
+ */
+#ifndef PVCI_CONFIG_H
+#define PVCI_CONFIG_H
+
+struct config;
+
+/* Loads path (which must exist) over the defaults; NULL on error. */
+struct config *config_load(const char *path);
+/* Only the defaults; used by "pvci init" and by tests. */
+struct config *config_defaults(void);
+void config_free(struct config *cfg);
+
+/* Sets a key from a string (command line, tests); -1 if unknown or bad. */
+int config_set(struct config *cfg, const char *key, const char *value);
+
+/* Lookups of known keys; an unknown key is a programming error (abort). */
+const char *config_str(const struct config *cfg, const char *key);
+long config_int(const struct config *cfg, const char *key);
+int config_bool(const struct config *cfg, const char *key);
+
+/* The default config as pretty JSON text, for "pvci init"; caller frees. */
+char *config_default_text(void);
+
+/* Lists every key, its type, default and description (for --help). */
+void config_print_keys(void);
+
+#endif

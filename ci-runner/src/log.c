@@ -1,0 +1,118 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static const char *log_progname = "pvci";
+static int log_verbose;
+static int log_mirror_fd = -1;
+
+void
+log_init(const char *progname, int verbose)
+{
+	log_progname = progname;
+	log_verbose = verbose;
+}
+
+void
+log_set_mirror_fd(int fd)
+{
+	log_mirror_fd = fd;
+}
+
+static void
+vlog(const char *level, int with_errno, const char *fmt, va_list ap)
+{
+	char msg[2048];
+	int saved = errno;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (with_errno) {
+		size_t len = strlen(msg);
+		snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(saved));
+	}
+	fprintf(stderr, "%s: %s%s\n", log_progname, level, msg);
+	if (log_mirror_fd >= 0)
+		dprintf(log_mirror_fd, "pvci: %s%s\n", level, msg);
+	errno = saved;
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("", 1, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("", 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_verbose < 1)
+		return;
+	va_start(ap, fmt);
+	vlog("", 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_verbose < 2)
+		return;
+	va_start(ap, fmt);
+	vlog("debug: ", 0, fmt, ap);
+	va_end(ap);
+}
+
+int
+error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("error: ", 1, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+errorx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("error: ", 0, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("fatal: ", 0, fmt, ap);
+	va_end(ap);
+	exit(3);
+}

@@ -1,0 +1,38 @@
+/*
+ * Which job runs next: pure logic, state in and a decision out, no I/O, so
+ * it can be unit-tested and benchmarked.
+ */
+#ifndef PVCI_SCHED_H
+#define PVCI_SCHED_H
+
+struct sched_job {
+	const char *name;
+	const char *status;	/* queued, running, pass, fail, broken, blocked, aborted */
+	char *const *needs;
+	int nneeds;
+	int selected;		/* this run may start it */
+};
+
+enum sched_action {
+	SCHED_RUN,		/* start jobs[job] */
+	SCHED_BLOCK,		/* jobs[job] can never run: jobs[because] did not pass */
+	SCHED_WAIT,		/* jobs remain but wait on jobs running elsewhere */
+	SCHED_DONE,		/* nothing left this run may start */
+};
+
+struct sched_decision {
+	enum sched_action action;
+	int job;
+	int because;
+};
+
+/* 1 for a status a job keeps for good. */
+int sched_status_final(const char *status);
+
+/*
+ * The next decision. Blocking comes first (so a failure shows at once),
+ * then the first runnable job in recipe order.
+ */
+struct sched_decision sched_next(const struct sched_job *jobs, int n);
+
+#endif

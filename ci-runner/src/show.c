@@ -1,0 +1,193 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "instance.h"
+#include "log.h"
+#include "show.h"
+#include "util.h"
+
+static const char *
+jstr(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
+static void
+print_json(json_t *v)
+{
+	char *text = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	printf("%s\n", text);
+	free(text);
+}
+
+static void
+format_time(json_t *v, char *buf, size_t len)
+{
+	time_t t = (time_t)json_integer_value(v);
+	struct tm tm;
+
+	if (!json_is_integer(v)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void
+format_duration(json_t *obj, char *buf, size_t len)
+{
+	json_t *s = json_object_get(obj, "started"), *f = json_object_get(obj, "finished");
+
+	if (json_is_integer(s) && json_is_integer(f))
+		snprintf(buf, len, "%llds", (long long)(json_integer_value(f) - json_integer_value(s)));
+	else
+		snprintf(buf, len, "-");
+}
+
+static void
+print_job_text(json_t *job, int full)
+{
+	json_t *steps = json_object_get(job, "steps"), *s, *runvars, *v, *synth;
+	const char *name;
+	char dur[32];
+	size_t i;
+
+	format_duration(job, dur, sizeof(dur));
+	printf("job %s: %s (%s)%s%s\n", jstr(job, "job"), jstr(job, "status"), dur,
+	       json_is_string(json_object_get(job, "note")) ? " - " : "",
+	       jstr(job, "note"));
+	json_array_foreach(steps, i, s) {
+		format_duration(s, dur, sizeof(dur));
+		printf("  %02d %-20s %-8s %6s  %s%s%s\n",
+		       (int)json_integer_value(json_object_get(s, "stepno")), jstr(s, "testid"),
+		       jstr(s, "status"), dur, jstr(s, "log"),
+		       json_is_string(json_object_get(s, "note")) ? "  # " : "", jstr(s, "note"));
+	}
+	if (!full)
+		return;
+	runvars = json_object_get(job, "runvars");
+	synth = json_object_get(job, "runvars_synth");
+	if (json_object_size(runvars))
+		printf("  runvars (* set while running):\n");
+	json_object_foreach(runvars, name, v) {
+		json_t *sv;
+		size_t k;
+		int is_synth = 0;
+
+		json_array_foreach(synth, k, sv)
+			if (!strcmp(json_string_value(sv), name))
+				is_synth = 1;
+		printf("    %s%s=%s\n", is_synth ? "*" : " ", name, json_string_value(v));
+	}
+	if (json_array_size(json_object_get(job, "artifacts")))
+		printf("  artifacts:\n");
+	json_array_foreach(json_object_get(job, "artifacts"), i, v)
+		printf("    %-8s %s (%lld bytes)\n", jstr(v, "kind"), jstr(v, "path"),
+		       (long long)json_integer_value(json_object_get(v, "size")));
+	if (json_array_size(json_object_get(job, "measurements")))
+		printf("  measurements:\n");
+	json_array_foreach(json_object_get(job, "measurements"), i, v)
+		printf("    %-18s %-24s %12.3f %s\n", jstr(v, "step"), jstr(v, "metric"),
+		       json_real_value(json_object_get(v, "value")) +
+		       (double)json_integer_value(json_object_get(v, "value")), jstr(v, "unit"));
+}
+
+int
+show_flight(struct instance *inst, long flight, int json)
+{
+	json_t *f = db_flight_json(inst->db, flight), *job;
+	char created[32];
+	size_t i;
+
+	if (!f)
+		return errorx("no flight %ld", flight);
+	if (json) {
+		print_json(f);
+		json_decref(f);
+		return 0;
+	}
+	format_time(json_object_get(f, "created"), created, sizeof(created));
+	printf("flight %ld %s %s (recipe %s, created %s UTC)\n", flight, jstr(f, "branch"),
+	       jstr(f, "blessing"), jstr(f, "recipe"), created);
+	printf("logs: %s/logs/%ld/\n\n", inst->home, flight);
+	json_array_foreach(json_object_get(f, "jobs"), i, job) {
+		print_job_text(job, 0);
+		printf("\n");
+	}
+	json_decref(f);
+	return 0;
+}
+
+int
+show_job(struct instance *inst, long flight, const char *job, int json)
+{
+	json_t *j = db_job_json(inst->db, flight, job);
+
+	if (!j)
+		return errorx("flight %ld has no job '%s'", flight, job);
+	if (json)
+		print_json(j);
+	else
+		print_job_text(j, 1);
+	json_decref(j);
+	return 0;
+}
+
+int
+show_flight_list(struct instance *inst, const char *branch, long limit, int json)
+{
+	json_t *list = db_flight_list_json(inst->db, branch, limit), *f, *v;
+	const char *status;
+	char created[32];
+	size_t i;
+
+	if (json) {
+		print_json(list);
+		json_decref(list);
+		return 0;
+	}
+	printf("%-7s %-20s %-7s %-12s %-19s %s\n", "flight", "branch", "blessing", "recipe",
+	       "created (UTC)", "jobs");
+	json_array_foreach(list, i, f) {
+		struct strbuf counts;
+
+		strbuf_init(&counts);
+		json_object_foreach(json_object_get(f, "jobs"), status, v)
+			strbuf_addf(&counts, "%s%s %lld", counts.len ? ", " : "", status,
+				    (long long)json_integer_value(v));
+		format_time(json_object_get(f, "created"), created, sizeof(created));
+		printf("%-7lld %-20s %-7s %-12s %-19s %s\n",
+		       (long long)json_integer_value(json_object_get(f, "flight")),
+		       jstr(f, "branch"), jstr(f, "blessing"), jstr(f, "recipe"), created,
+		       counts.buf);
+		strbuf_release(&counts);
+	}
+	json_decref(list);
+	return 0;
+}
+
+void
+show_flight_summary(struct instance *inst, long flight)
+{
+	json_t *f = db_flight_json(inst->db, flight), *job;
+	size_t i;
+
+	if (!f)
+		return;
+	printf("\nflight %ld:\n", flight);
+	json_array_foreach(json_object_get(f, "jobs"), i, job)
+		printf("  %-40s %s\n", jstr(job, "job"), jstr(job, "status"));
+	printf("logs:      %s/logs/%ld/\nartifacts: %s/artifacts/%ld/\n"
+	       "details:   pvci --home %s flight show %ld\n", inst->home, flight, inst->home,
+	       flight, inst->home, flight);
+	json_decref(f);
+}
