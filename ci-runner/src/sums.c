@@ -187,8 +187,22 @@ sums_sign(const char *data_path, const char *cert_path, const char *key,
 		return -1;
 	if (!(pkey = keys_load_key(key)))
 		goto done;
-	if (chain_path && !(chain = keys_load_certs(chain_path)))
-		goto done;
+	if (chain_path) {
+		STACK_OF(X509) *all = keys_load_certs(chain_path);
+		int i;
+
+		if (!all)
+			goto done;
+		/* CMS_sign refuses the signer's own certificate twice. */
+		chain = sk_X509_new_null();
+		for (i = 0; i < sk_X509_num(all); i++) {
+			X509 *c = sk_X509_value(all, i);
+
+			if (X509_cmp(c, cert) != 0 && X509_up_ref(c))
+				sk_X509_push(chain, c);
+		}
+		sk_X509_pop_free(all, X509_free);
+	}
 	data = BIO_new_file(data_path, "rb");
 	if (!data) {
 		errorx("cannot open '%s': %s", data_path, ssl_reason());
