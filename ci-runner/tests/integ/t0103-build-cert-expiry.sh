@@ -1,0 +1,31 @@
+#!/bin/bash
+# The sign step refuses a certificate that expires within
+# signing.min_validity_days, as broken, naming it and its expiry date.
+. "$(dirname "$0")/lib.sh"
+plan 4
+init_instance
+pvci keys init --days 1 >/dev/null
+
+repo="$TEST_DIR/fixture.git"
+git init -q -b master "$repo"
+cp "$PVCI_SRCDIR"/winpv-drivers/fixture/{Makefile,pvcifix.c,pvcifix.inf} "$repo/"
+git -C "$repo" add .
+git -C "$repo" -c user.name=pvci -c user.email=pvci@example.org commit -qm fixture
+
+cat >"$TEST_DIR/sign.json" <<JSON
+{ "name": "sign",
+  "trees": [ { "name": "pvcifix", "url": "$repo", "branch": "master" } ],
+  "jobs": [
+    { "name": "build-x64-pvcifix", "trees": ["pvcifix"],
+      "runvars": { "driver": "pvcifix", "executor": "local" },
+      "steps": [ { "step": "source" }, { "step": "build" }, { "step": "sign" } ] } ] }
+JSON
+f=$(pvci flight create "$TEST_DIR/sign.json")
+pvci flight run "$f" >/dev/null 2>&1; rc=$?
+is "the flight is broken (exit 2)" "$rc" 2
+is "the build passed" "$(step_status "$f" build-x64-pvcifix build)" pass
+is "the sign step is broken" "$(step_status "$f" build-x64-pvcifix sign)" broken
+tomorrow=$(date -u -d '+1 day' +%Y-%m-%d)
+like "the log names the certificate and its expiry" \
+	"$(cat "$PVCI_HOME/logs/$f/build-x64-pvcifix/"03.*)" \
+	"certificate 'CN=pvci test code signing,O=pvci' expires on $tomorrow, within 14 days: refusing to sign"
