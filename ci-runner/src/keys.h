@@ -10,10 +10,11 @@
 #ifndef PVCI_KEYS_H
 #define PVCI_KEYS_H
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
 struct config;
+/* OpenSSL's types, declared here so that users need not see its headers. */
+struct evp_pkey_st;
+struct stack_st_X509;
+struct x509_st;
 
 /* Where the keys live, resolved against the instance; all owned. */
 struct keys_paths {
@@ -69,8 +70,8 @@ void keys_format_date(long long t, char *buf, size_t size);
 int keys_check_validity(const char *path, long min_days, long long now, char **why);
 
 /* Loaders; NULL on error (reported, naming the file). */
-X509 *keys_load_cert(const char *path);
-STACK_OF(X509) *keys_load_certs(const char *path);
-EVP_PKEY *keys_load_key(const char *key);
+struct x509_st *keys_load_cert(const char *path);			/* an X509 */
+struct stack_st_X509 *keys_load_certs(const char *path);	/* a STACK_OF(X509) */
+struct evp_pkey_st *keys_load_key(const char *key);		/* an EVP_PKEY */
 
 #endif
