@@ -112,6 +112,15 @@ check_guest(struct agent *a)
 			return errorx("domain '%s' crashed", dom_name(a));
 		}
 		if (ev == TS_EVENT_STOPPED) {
+			enum ts_state state;
+
+			/*
+			 * A save, or a restart, stops the domain for a moment: only a
+			 * domain that is still not running has stopped under us.
+			 */
+			if (toolstack_state(a->dom, &state) == 0 &&
+			    (state == TS_STATE_RUNNING || state == TS_STATE_PAUSED))
+				continue;
 			a->err = AGENT_E_GUEST;
 			return errorx("domain '%s' stopped", dom_name(a));
 		}
@@ -180,7 +189,20 @@ next_frame(struct agent *a, double deadline, struct agent_frame *f)
 			ms = SLICE_MS;
 		n = ts_console_read(a->con, a->pending, sizeof(a->pending), ms);
 		if (n < 0) {
+			enum ts_state state;
+
+			/*
+			 * The console closes when the domain goes away: say that
+			 * rather than blame the console, once its events are in.
+			 */
 			a->err = AGENT_E_CONSOLE;
+			toolstack_wait(ts_domain_toolstack(a->dom), 0);
+			if (check_guest(a) < 0)
+				return -1;
+			if (toolstack_state(a->dom, &state) == 0 && state != TS_STATE_RUNNING) {
+				a->err = AGENT_E_GUEST;
+				return errorx("domain '%s' is %s", dom_name(a), ts_state_name(state));
+			}
 			return -1;
 		}
 		a->pending_len = (size_t)n;

@@ -184,6 +184,12 @@ ts_domain_name(const struct ts_domain *dom)
 	return dom->name;
 }
 
+struct toolstack *
+ts_domain_toolstack(struct ts_domain *dom)
+{
+	return dom->ts;
+}
+
 void
 ts_push_event(struct toolstack *ts, const char *name, enum ts_event event)
 {

@@ -88,6 +88,7 @@ int toolstack_lookup(struct toolstack *ts, const char *name, struct ts_domain **
 int toolstack_list(struct toolstack *ts, const char *prefix, char ***names);
 void ts_domain_free(struct ts_domain *dom);
 const char *ts_domain_name(const struct ts_domain *dom);
+struct toolstack *ts_domain_toolstack(struct ts_domain *dom);
 
 int toolstack_start(struct ts_domain *dom);
 /* Stops at once (pulls the plug); a domain already off is not an error. */

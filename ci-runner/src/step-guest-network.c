@@ -1,0 +1,254 @@
+/*
+ * network-stress: iperf3 between this host and the guest, both ways. The
+ * server runs here on the loopback (QEMU's user-mode network shows it to
+ * the guest as 10.0.2.2), one test per server (-1); the client runs in the
+ * guest, then again with -R for the other direction.
+ *
+ * Reads runvars: network_runtime (seconds, default 3), network_min_gbits
+ * (optional threshold, both directions), network_server (default 10.0.2.2).
+ * Measures: net_guest_to_host, net_host_to_guest (Gbit/s),
+ * net_guest_to_host_retransmits, net_host_to_guest_retransmits.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "config.h"
+#include "guest.h"
+#include "log.h"
+#include "proc.h"
+#include "steps.h"
+#include "util.h"
+
+/* 1 when nothing listens on 127.0.0.1:port (we could bind it). */
+static int
+port_free(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+/*
+ * 1 when a socket listens on 127.0.0.1:port. Read from /proc/net/tcp, since
+ * a test connection would be taken by "iperf3 -1" as its one client.
+ */
+static int
+port_listening(int port)
+{
+	char *text = read_file("/proc/net/tcp", 4 * 1024 * 1024, NULL), want[32], *p;
+	int found = 0;
+
+	if (text == NULL)
+		return 0;
+	snprintf(want, sizeof(want), "0100007F:%04X 00000000:0000 0A", port);
+	for (p = text; (p = strstr(p, want)) != NULL; p++)
+		found = 1;
+	free(text);
+	return found;
+}
+
+struct server {
+	pid_t pid;
+	char *out;	/* its JSON output file */
+};
+
+static int
+server_start(struct guest *g, int port, const char *tag, struct server *s)
+{
+	char portstr[16];
+	double deadline;
+	int fd;
+
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	s->out = xasprintf("%s/iperf3-server-%s.json", step_work_dir(g->ctx), tag);
+	fd = open(s->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return error("cannot create '%s'", s->out);
+	s->pid = fork();
+	if (s->pid < 0) {
+		close(fd);
+		return error("cannot start the iperf3 server");
+	}
+	if (s->pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		setpgid(0, 0);
+		dup2(devnull, 0);
+		dup2(fd, 1);
+		dup2(step_log_fd(g->ctx), 2);
+		execlp("iperf3", "iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", portstr, "--json",
+		       (char *)NULL);
+		dprintf(2, "pvci: cannot run 'iperf3': %s\n", strerror(errno));
+		_exit(127);
+	}
+	setpgid(s->pid, s->pid);
+	close(fd);
+	deadline = now_monotonic() + 10;
+	while (!port_listening(port)) {
+		int st;
+
+		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+			s->pid = 0;
+			return errorx("the iperf3 server on port %d exited at once", port);
+		}
+		if (now_monotonic() > deadline)
+			return errorx("the iperf3 server did not listen on port %d in 10 s", port);
+		usleep(20000);
+	}
+	step_log(g->ctx, "iperf3 server (pid %ld) listening on 127.0.0.1:%d", (long)s->pid, port);
+	return 0;
+}
+
+static void
+server_stop(struct server *s)
+{
+	int st;
+
+	if (s->pid > 0 && proc_wait(s->pid, 5, &st) == PROC_TIMEOUT)
+		proc_kill_group(s->pid, s->pid, 2.0);
+	s->pid = 0;
+	free(s->out);
+	s->out = NULL;
+}
+
+static json_t *
+parse_json(struct guest *g, const char *out)
+{
+	const char *start = strchr(out, '{');
+	json_error_t jerr;
+	json_t *root;
+
+	if (start == NULL) {
+		step_log(g->ctx, "iperf3 printed no JSON");
+		return NULL;
+	}
+	root = json_loads(start, JSON_DISABLE_EOF_CHECK, &jerr);
+	if (root == NULL)
+		step_log(g->ctx, "iperf3 printed bad JSON: %s", jerr.text);
+	return root;
+}
+
+/* One direction. 0 with the results, -1 (logged) and *verdict set otherwise. */
+static int
+one_way(struct guest *g, int port, int reverse, int runtime, const char *server_ip,
+	double *gbits, double *retrans, enum step_status *verdict)
+{
+	const char *tag = reverse ? "host_to_guest" : "guest_to_host";
+	struct server s = { 0 };
+	char *cmd = NULL, *out = NULL;
+	json_t *root = NULL, *end, *sent, *recv;
+	int status, rc = -1;
+
+	*verdict = STEP_BROKEN;
+	if (server_start(g, port, tag, &s) < 0)
+		goto out;
+	cmd = xasprintf("iperf3 -c %s -p %d -J -t %d%s", server_ip, port, runtime,
+			reverse ? " -R" : "");
+	if (guest_run(g, cmd, guest_time_limit(g, runtime + 60), &status, &out, 0) < 0) {
+		*verdict = guest_verdict(g);
+		goto out;
+	}
+	*verdict = STEP_FAIL;
+	root = parse_json(g, out);
+	if (status != 0 || root == NULL) {
+		const char *msg = json_string_value(json_object_get(root, "error"));
+
+		step_log(g->ctx, "iperf3 client (%s) exited with status %d: %s", tag, status,
+			 msg ? msg : "see its output below");
+		if (!msg)
+			dprintf(step_log_fd(g->ctx), "%s\n", out);
+		goto out;
+	}
+	end = json_object_get(root, "end");
+	sent = json_object_get(end, "sum_sent");
+	recv = json_object_get(end, "sum_received");
+	if (!json_is_object(recv)) {
+		step_log(g->ctx, "iperf3 (%s) reported no end.sum_received", tag);
+		goto out;
+	}
+	*gbits = json_number_value(json_object_get(recv, "bits_per_second")) / 1e9;
+	*retrans = json_number_value(json_object_get(sent, "retransmits"));
+	step_log(g->ctx, "%s: %.3f Gbit/s, %.0f retransmits", tag, *gbits, *retrans);
+	rc = 0;
+out:
+	server_stop(&s);
+	json_decref(root);
+	free(cmd);
+	free(out);
+	return rc;
+}
+
+enum step_status
+step_network_stress(struct step_ctx *ctx)
+{
+	const struct config *cfg = step_config(ctx);
+	const char *server_ip = step_runvar(ctx, "network_server");
+	enum step_status rc = STEP_FAIL, v;
+	double started = now_monotonic(), runtime, min, up = 0, down = 0, rup = 0, rdown = 0;
+	struct in_addr addr;
+	struct guest g;
+	int port;
+
+	guest_init(&g, ctx);
+	if (server_ip == NULL)
+		server_ip = "10.0.2.2";
+	if (guest_runvar_double(&g, "network_runtime", 3, &runtime) < 0 || runtime < 1 ||
+	    runtime > 3600 || guest_runvar_double(&g, "network_min_gbits", 0, &min) < 0 ||
+	    inet_pton(AF_INET, server_ip, &addr) != 1) {
+		step_log(ctx, "bad network runvars (network_runtime 1..3600, network_min_gbits, "
+			 "network_server an IPv4 address)");
+		rc = STEP_BROKEN;
+		goto out;
+	}
+	for (port = (int)config_int(cfg, "network.iperf3_port"); !port_free(port); port++)
+		if (port > config_int(cfg, "network.iperf3_port") + 200 || port >= 65535) {
+			step_log(ctx, "no free port for iperf3 from %ld on",
+				 config_int(cfg, "network.iperf3_port"));
+			rc = STEP_BROKEN;
+			goto out;
+		}
+	signal(SIGPIPE, SIG_IGN);
+	if (guest_attach(&g) < 0) {
+		rc = guest_verdict(&g);
+		goto out;
+	}
+	if (one_way(&g, port, 0, (int)runtime, server_ip, &up, &rup, &v) < 0) {
+		rc = v;
+		goto out;
+	}
+	if (one_way(&g, port, 1, (int)runtime, server_ip, &down, &rdown, &v) < 0) {
+		rc = v;
+		goto out;
+	}
+	step_measure(ctx, "net_guest_to_host", up, "Gbit/s");
+	step_measure(ctx, "net_host_to_guest", down, "Gbit/s");
+	step_measure(ctx, "net_guest_to_host_retransmits", rup, "count");
+	step_measure(ctx, "net_host_to_guest_retransmits", rdown, "count");
+	if (min > 0 && (up < min || down < min)) {
+		step_log(ctx, "throughput below network_min_gbits=%g (%.3f / %.3f Gbit/s)", min,
+			 up, down);
+		goto out;
+	}
+	rc = STEP_PASS;
+out:
+	guest_log_harness_time(&g, started);
+	guest_release(&g);
+	return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * libFuzzer harness for the agent protocol: whatever a guest writes on its
+ * serial port goes through the line splitter, the frame parser and reply
+ * collection, the way agent.c uses them.
+ *
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+ *     -DPVCI_DATADIR='"/"' -iquote ci-runner/src ci-runner/tests/fuzz/fuzz-agent.c \
+ *     ci-runner/src/agent-proto.c ci-runner/src/util.c ci-runner/src/log.c \
+ *     $(pkg-config --libs libcrypto) -o build/fuzz-agent
+ *   build/fuzz-agent -max_total_time=60
+ *
+ * (-iquote, not -I: ci-runner/src/sched.h would hide <sched.h>.)
+ *
+ * The first byte picks the id the reply waits for, so frames of that id
+ * (and of others) both get exercised.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct agent_lines lines;
+	struct agent_reply reply;
+	struct agent_frame f;
+	size_t off = 1;
+
+	if (size < 1)
+		return 0;
+	agent_lines_init(&lines);
+	agent_reply_init(&reply, 1 + data[0] % 8);
+	while (off < size) {
+		const char *line;
+
+		off += agent_lines_feed(&lines, (const char *)data + off, size - off, &line);
+		if (line == NULL)
+			continue;
+		if (strlen(line) > AGENT_LINE_MAX)
+			abort();
+		if (agent_parse_frame(line, strlen(line), &f) < 0)
+			continue;
+		if (f.type == AGENT_FRAME_OUT && f.len > AGENT_PIECE_MAX)
+			abort();
+		if (f.type == AGENT_FRAME_READY &&
+		    (strlen(f.boot_id) == 0 || strlen(f.boot_id) > AGENT_BOOT_ID_MAX))
+			abort();
+		agent_reply_feed(&reply, &f);
+		if (reply.len > AGENT_OUTPUT_MAX)
+			abort();
+	}
+	/* Whatever went in, an encoded request must parse back on the guest's terms. */
+	{
+		char *req = agent_encode_request(1 + data[0], "RUN", data, size > 12000 ? 12000 : size);
+
+		if (req == NULL && size > 0 && size <= 12000)
+			abort();
+		if (req && strlen(req) > AGENT_REQUEST_MAX)
+			abort();
+		free(req);
+	}
+	agent_reply_release(&reply);
+	return 0;
+}
