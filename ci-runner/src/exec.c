@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -241,7 +242,11 @@ run_common(struct step_ctx *ctx, const char *const argv[], const char *cwd,
 	};
 	int left = step_seconds_left(ctx), rc;
 
-	o.timeout = timeout > 0 && timeout < left ? timeout : left;
+	/*
+	 * Without a limit of its own, the step's limit applies: exec kills the
+	 * step and sweeps up whatever it started, with the step's own note.
+	 */
+	o.timeout = timeout > 0 && timeout < left ? timeout : 0;
 	log_argv(ctx, argv, cwd);
 	rc = proc_run(argv, &o);
 	if (rc == PROC_TIMEOUT)
@@ -326,6 +331,8 @@ child_run(struct instance *inst, long flight, const char *job, const struct db_s
 	int devnull, i;
 
 	setpgid(0, 0);
+	/* If "flight run" is killed, its step goes too (recovery marks it broken). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
@@ -350,6 +357,43 @@ child_run(struct instance *inst, long flight, const char *job, const struct db_s
 	free(ctx.work_dir);
 	fflush(NULL);
 	_exit(st);
+}
+
+/*
+ * "flight run" is a child subreaper: every process a step started and left
+ * behind (a server in the background, a child in a group of its own) ends
+ * up as our child once the step is gone. Between steps there should be
+ * none, so all that are there are killed and reaped.
+ */
+static void
+reap_leftovers(void)
+{
+	char path[64], *text, *p, *end;
+	int status;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)getpid());
+	for (int round = 0; round < 8; round++) {
+		int found = 0;
+
+		text = read_file(path, 1 << 16, NULL);
+		if (!text)
+			return;
+		for (p = text; *p; p = end) {
+			long pid = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (pid > 0) {
+				kill(-(pid_t)pid, SIGKILL);
+				kill((pid_t)pid, SIGKILL);
+				waitpid((pid_t)pid, &status, 0);
+				found = 1;
+			}
+		}
+		free(text);
+		if (!found)
+			return;
+	}
 }
 
 /* Waits for the step child until deadline or an interrupt; PROC_TIMEOUT then. */
@@ -470,8 +514,9 @@ run_step(struct instance *inst, long flight, const char *job, const struct db_st
 			xasprintf("the step process exited with status %d", WEXITSTATUS(status));
 		st = STEP_BROKEN;
 	}
-	/* Whatever the step left behind in its group goes with it. */
+	/* Whatever the step left behind goes with it. */
 	kill(-pid, SIGKILL);
+	reap_leftovers();
 done:
 	if (log_fd >= 0) {
 		if (note)
@@ -607,6 +652,7 @@ exec_flight(struct instance *inst, long flight, const char *glob)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	exec_recover_cleanups(inst);
 	db_flight_mark_started(inst->db, flight);
 

@@ -27,14 +27,19 @@ static void
 locate(const struct parse *p, const char *needle, int nth, int *line, int *col)
 {
 	char *quoted = xasprintf("\"%s\"", needle);
-	const char *at = p->text, *s;
+	const char *at = p->text, *last = NULL, *s;
 
+	/* The nth occurrence, or the last one when there are fewer. */
 	*line = *col = 0;
 	for (;;) {
 		at = strstr(at, quoted);
-		if (!at || nth-- <= 0)
+		if (!at) {
+			at = last;
 			break;
-		at++;
+		}
+		if (nth-- <= 0)
+			break;
+		last = at++;
 	}
 	free(quoted);
 	if (!at)
@@ -111,6 +116,12 @@ expand(struct parse *p, const char *tmpl, const struct binding *b, int nb)
 		const char *close;
 		int i, found = 0;
 
+		/* "{{" and "}}" stand for literal braces. */
+		if ((s[0] == '{' && s[1] == '{') || (s[0] == '}' && s[1] == '}')) {
+			strbuf_add(&sb, s, 1);
+			s += 2;
+			continue;
+		}
 		if (*s != '{') {
 			if (*s == '}') {
 				perr(p, tmpl, 0, "unbalanced '}' in '%s'", tmpl);

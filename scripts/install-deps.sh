@@ -1,0 +1,40 @@
+#!/bin/sh
+# Installs the Debian 12 packages pvci needs, only those missing; safe to
+# run again. Run as root (or through sudo).
+set -eu
+
+# Build: the C program and its unit tests.
+build="gcc make pkg-config libc6-dev libjansson-dev libsqlite3-dev libvirt-dev
+ libssl-dev libcmocka-dev"
+# Tests: prove (perl), jq to read pvci's JSON, git for the source step.
+tests="perl jq git procps"
+# Build-and-sign stage: the fixture driver, Authenticode, installer ISOs.
+sign="gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64
+ osslsigncode openssl xorriso tar"
+# Guest stage: libvirt and QEMU, and what the test guest image is made of.
+guest="libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
+ qemu-system-x86 qemu-utils busybox-static fio iperf3 cpio e2fsprogs kmod
+ apt-utils ca-certificates"
+
+missing=""
+for p in $build $tests $sign $guest; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: every package is already installed"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		exec sudo "$0" "$@"
+	fi
+	echo "install-deps: must run as root to install:$missing" >&2
+	exit 1
+fi
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
