@@ -387,3 +387,41 @@ guest_log_harness_time(struct guest *g, double started)
 	step_log(g->ctx, "harness seconds %.2f (step %.2f s, waiting on the guest %.2f s)",
 		 total - g->guest_seconds, total, g->guest_seconds);
 }
+
+enum step_status
+guest_check_driver(struct guest *g, const char *expected)
+{
+	char *out = NULL, *nl, *line;
+	const char *found = NULL;
+	enum step_status rc = STEP_FAIL;
+	int status;
+
+	if (expected == NULL) {
+		step_log(g->ctx, "no runvar installed_version: not checking the driver");
+		return STEP_PASS;
+	}
+	if (guest_run(g, GUEST_DRIVER_VERSION_CMD, guest_time_limit(g, 30), &status, &out, 1) < 0)
+		return guest_verdict(g);
+	/* The one "PVCI_VERSION=" line; other lines are remarks. */
+	for (line = out; line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strncmp(line, "PVCI_VERSION=", 13) == 0) {
+			if (found) {
+				found = NULL;
+				break;
+			}
+			found = line + 13;
+		}
+	}
+	if (found == NULL || strcmp(found, expected) != 0)
+		errorx("domain '%s': the installed driver reads '%s', not version '%s'", g->name,
+		       found ? found : "no single version", expected);
+	else {
+		step_log(g->ctx, "the driver is still version %s", expected);
+		rc = STEP_PASS;
+	}
+	free(out);
+	return rc;
+}

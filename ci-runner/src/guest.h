@@ -23,6 +23,28 @@ struct agent;
 #define GUEST_AGENT_DEV	"serial1"
 #define GUEST_CDROM	"hdc"
 
+/*
+ * The Linux test guest runs from its initramfs, so what driver-install puts
+ * in /lib/pvci-drivers would not outlive a reboot the way an installed
+ * Windows driver does. It keeps a copy (a tar) in the last 16 MiB of its
+ * disk (/dev/vda; fio only touches the first storage_size bytes), and the
+ * version check loads it back when /lib/pvci-drivers is missing.
+ */
+#define GUEST_DRIVER_STORE_OFFSET					\
+	"off=$(($(blockdev --getsize64 /dev/vda) / 1048576 - 16)); "
+#define GUEST_DRIVER_PERSIST_CMD					\
+	"set -e; " GUEST_DRIVER_STORE_OFFSET				\
+	"tar -C / -cf /tmp/pvci-drivers.tar lib/pvci-drivers; "		\
+	"dd if=/tmp/pvci-drivers.tar of=/dev/vda bs=1M seek=$off conv=fsync 2>/dev/null; " \
+	"rm -f /tmp/pvci-drivers.tar; sync; echo \"driver store at MiB $off of /dev/vda\""
+/* Prints "PVCI_VERSION=X" once per version found in the installed .sys files. */
+#define GUEST_DRIVER_VERSION_CMD					\
+	"if [ ! -d /lib/pvci-drivers ]; then " GUEST_DRIVER_STORE_OFFSET	\
+	"dd if=/dev/vda bs=1M skip=$off count=16 2>/dev/null | tar -C / -xf - 2>/dev/null; " \
+	"echo 'loaded /lib/pvci-drivers from the driver store' >&2; fi; "	\
+	"for f in /lib/pvci-drivers/*.sys; do tr '\\000' '\\n' <\"$f\" | "	\
+	"grep -o 'PVCI_VERSION=[A-Za-z0-9._+~-]*'; done | sort -u"
+
 struct guest {
 	struct step_ctx *ctx;
 	char *name;		/* pvci-FLIGHT-JOB */
@@ -95,6 +117,12 @@ int guest_time_limit(struct guest *g, int want);
 
 /* Waits up to timeout seconds for the domain to be off or gone; 0 when it is. */
 int guest_wait_off(struct guest *g, int timeout);
+
+/*
+ * Checks the installed driver still reads as version expected (runvar
+ * installed_version; NULL: nothing installed, nothing to check).
+ */
+enum step_status guest_check_driver(struct guest *g, const char *expected);
 
 /* Reads a runvar as a number with a default; -1 (reported) when it is not one. */
 int guest_runvar_double(struct guest *g, const char *name, double def, double *out);

@@ -33,11 +33,6 @@
 	"-exec cp {} /lib/pvci-drivers/ \\;\n"				\
 	"ls -l /lib/pvci-drivers; ls /lib/pvci-drivers/*.sys >/dev/null"
 
-/* The .sys is binary: NULs would hide the string from grep, so make them lines. */
-#define VERSION_CMD							\
-	"for f in /lib/pvci-drivers/*.sys; do tr '\\000' '\\n' <\"$f\" | "	\
-	"grep -o 'PVCI_VERSION=[A-Za-z0-9._+~-]*'; done | sort -u"
-
 /* Logs each "FILE: FAILED" line of sha256sum -c; returns how many. */
 static int
 log_mismatches(struct guest *g, const char *out)
@@ -162,7 +157,7 @@ step_driver_install(struct step_ctx *ctx)
 	}
 	free(out);
 	out = NULL;
-	if (guest_run(&g, VERSION_CMD, limit, &status, &out, 1) < 0) {
+	if (guest_run(&g, GUEST_DRIVER_VERSION_CMD, limit, &status, &out, 1) < 0) {
 		rc = guest_verdict(&g);
 		goto out;
 	}
@@ -179,6 +174,15 @@ step_driver_install(struct step_ctx *ctx)
 		goto out;
 	}
 	step_log(ctx, "installed version %s, as built", installed);
+	if (guest_run(&g, GUEST_DRIVER_PERSIST_CMD, limit, &status, NULL, 1) < 0) {
+		rc = guest_verdict(&g);
+		goto out;
+	}
+	if (status != 0) {
+		step_log(ctx, "keeping the installed drivers on disk failed (status %d)", status);
+		rc = STEP_FAIL;
+		goto out;
+	}
 	/* Leave the drive empty, so save/restore and reboots do not depend on it. */
 	if (guest_run(&g, "umount /mnt/cdrom", limit, &status, NULL, 1) == 0 && status == 0)
 		toolstack_media_change(g.dom, GUEST_CDROM, NULL);

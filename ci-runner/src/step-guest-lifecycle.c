@@ -2,7 +2,8 @@
  * The lifecycle steps: guest-reboot, guest-saverestore, guest-stop.
  *
  * guest-reboot: "reboot" through the agent (RUNBG), then a READY with a new
- *   boot id. Sets runvar guest_boot_id. Measures reboot_seconds.
+ *   boot id, and the installed driver (runvar installed_version, when set)
+ *   is still there. Sets runvar guest_boot_id. Measures reboot_seconds.
  * guest-saverestore: save the running guest to a file, restore it, the
  *   agent answers from the same boot and the installed driver is still the
  *   one driver-install recorded (runvar installed_version, when set).
@@ -24,10 +25,6 @@
 #include "steps.h"
 #include "toolstack.h"
 #include "util.h"
-
-#define VERSION_CMD							\
-	"for f in /lib/pvci-drivers/*.sys; do tr '\\000' '\\n' <\"$f\" | "	\
-	"grep -o 'PVCI_VERSION=[A-Za-z0-9._+~-]*'; done | sort -u"
 
 enum step_status
 step_guest_reboot(struct step_ctx *ctx)
@@ -58,39 +55,11 @@ step_guest_reboot(struct step_ctx *ctx)
 	step_measure(ctx, "reboot_seconds", now_monotonic() - t0, "s");
 	step_set_runvar(ctx, "guest_boot_id", g.boot_id);
 	step_log(ctx, "'%s' rebooted: boot %s -> %s", g.name, old, g.boot_id);
-	rc = STEP_PASS;
+	rc = guest_check_driver(&g, step_runvar(ctx, "installed_version"));
 out:
 	guest_log_harness_time(&g, started);
 	guest_release(&g);
 	free(old);
-	return rc;
-}
-
-/* The installed version still reads as expected (NULL: no driver installed). */
-static enum step_status
-check_driver(struct guest *g, const char *expected)
-{
-	char *out = NULL, *nl;
-	enum step_status rc = STEP_FAIL;
-	int status;
-
-	if (expected == NULL) {
-		step_log(g->ctx, "no runvar installed_version: not checking the driver");
-		return STEP_PASS;
-	}
-	if (guest_run(g, VERSION_CMD, guest_time_limit(g, 30), &status, &out, 1) < 0)
-		return guest_verdict(g);
-	nl = strchr(out, '\n');
-	if (nl)
-		*nl = '\0';
-	if (strncmp(out, "PVCI_VERSION=", 13) != 0 || strcmp(out + 13, expected) != 0)
-		step_log(g->ctx, "the driver reads '%s' after the restore, not version '%s'", out,
-			 expected);
-	else {
-		step_log(g->ctx, "the driver is still version %s", expected);
-		rc = STEP_PASS;
-	}
-	free(out);
 	return rc;
 }
 
@@ -138,7 +107,7 @@ step_guest_saverestore(struct step_ctx *ctx)
 		rc = guest_verdict(&g);
 		goto out;
 	}
-	rc = check_driver(&g, step_runvar(ctx, "installed_version"));
+	rc = guest_check_driver(&g, step_runvar(ctx, "installed_version"));
 out:
 	guest_log_harness_time(&g, started);
 	guest_release(&g);

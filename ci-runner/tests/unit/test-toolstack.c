@@ -1,0 +1,189 @@
+/*
+ * The toolstack interface against libvirt's in-process test driver
+ * (test:///default: no daemon, no console), and the dispatcher's own
+ * checks: bad arguments, unknown backends, operations a backend lacks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "toolstack.h"
+#include "util.h"
+
+static const char domain_xml[] =
+	"<domain type='test'><name>pvci-1-unit</name><memory unit='MiB'>64</memory>"
+	"<os><type arch='x86_64'>hvm</type></os>"
+	"<devices><disk type='file' device='cdrom'><target dev='hdc' bus='ide'/>"
+	"<readonly/></disk></devices></domain>";
+
+static struct toolstack *
+open_test(void)
+{
+	struct toolstack_opts o = { .backend = "libvirt", .uri = "test:///default",
+				    .domain_type = "qemu" };
+	struct toolstack *ts = toolstack_open(&o);
+
+	assert_non_null(ts);
+	return ts;
+}
+
+static void
+test_lifecycle(void **state)
+{
+	struct toolstack *ts = open_test();
+	struct ts_domain *dom = NULL, *again = NULL;
+	char path[] = "/tmp/pvci-unit-save.XXXXXX", **names = NULL;
+	enum ts_state st;
+	enum ts_event ev;
+	int fd, n, i;
+
+	(void)state;
+	assert_string_equal(toolstack_name(ts), "libvirt");
+	assert_string_equal(toolstack_template_file(ts), "domain.xml.in");
+	assert_int_equal(toolstack_alive(ts), 1);
+
+	assert_int_equal(toolstack_lookup(ts, "pvci-1-unit", &dom), 0);
+	assert_null(dom);
+	assert_int_equal(toolstack_define(ts, "pvci-1-unit", domain_xml, &dom), 0);
+	assert_string_equal(ts_domain_name(dom), "pvci-1-unit");
+	assert_int_equal(toolstack_state(dom, &st), 0);
+	assert_int_equal(st, TS_STATE_OFF);
+
+	n = toolstack_list(ts, "pvci-1-", &names);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "pvci-1-unit");
+	for (i = 0; names[i]; i++)
+		free(names[i]);
+	free(names);
+
+	assert_int_equal(toolstack_start(dom), 0);
+	assert_int_equal(toolstack_state(dom, &st), 0);
+	assert_int_equal(st, TS_STATE_RUNNING);
+	/* The start event arrives while we wait. */
+	ev = TS_EVENT_NONE;
+	for (i = 0; i < 20 && ev != TS_EVENT_STARTED; i++)
+		if (toolstack_next_event(dom, &ev) == 0)
+			toolstack_wait(ts, 10);
+	assert_int_equal(ev, TS_EVENT_STARTED);
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(toolstack_save(dom, path), 0);
+	assert_int_equal(toolstack_state(dom, &st), 0);
+	assert_int_equal(st, TS_STATE_OFF);
+	assert_int_equal(toolstack_restore(dom, path), 0);
+	assert_int_equal(toolstack_state(dom, &st), 0);
+	assert_int_equal(st, TS_STATE_RUNNING);
+	unlink(path);
+
+	/* A second handle by name sees the same domain. */
+	assert_int_equal(toolstack_lookup(ts, "pvci-1-unit", &again), 1);
+	assert_int_equal(toolstack_state(again, &st), 0);
+	assert_int_equal(st, TS_STATE_RUNNING);
+	ts_domain_free(again);
+
+	/* The test driver has no console: an error naming the domain, not a crash. */
+	{
+		struct ts_console *con = NULL;
+
+		assert_int_equal(toolstack_console_open(dom, "serial1", &con), -1);
+		assert_null(con);
+	}
+
+	assert_int_equal(toolstack_destroy(dom), 0);
+	assert_int_equal(toolstack_destroy(dom), 0);	/* already off: fine */
+	assert_int_equal(toolstack_undefine(dom), 0);
+	assert_int_equal(toolstack_state(dom, &st), 0);
+	assert_int_equal(st, TS_STATE_UNDEFINED);
+	ts_domain_free(dom);
+	toolstack_close(ts);
+}
+
+static void
+test_bad_arguments(void **state)
+{
+	struct toolstack_opts o = { .backend = "nonesuch", .uri = "test:///default" };
+	struct toolstack *ts;
+	struct ts_domain *dom = NULL;
+
+	(void)state;
+	assert_null(toolstack_open(&o));
+	o.backend = "libvirt";
+	o.domain_type = "vmware";
+	assert_null(toolstack_open(&o));
+	o.domain_type = "kvm";
+	o.uri = "qemu+unix:///system?socket=/nonexistent/libvirt-sock";
+	assert_null(toolstack_open(&o));	/* unreachable: an error, not a hang */
+
+	ts = open_test();
+	assert_int_equal(toolstack_define(ts, "bad name", domain_xml, &dom), -1);
+	assert_int_equal(toolstack_define(ts, "pvci-1-x", "", &dom), -1);
+	/* The XML names another domain than asked: refused, nothing left. */
+	assert_int_equal(toolstack_define(ts, "pvci-1-other", domain_xml, &dom), -1);
+	assert_int_equal(toolstack_lookup(ts, "pvci-1-unit", &dom), 0);
+	assert_int_equal(toolstack_define(ts, "pvci-1-unit", domain_xml, &dom), 0);
+	assert_int_equal(toolstack_save(dom, "relative/path"), -1);
+	assert_int_equal(toolstack_media_change(dom, "hdc", "relative.iso"), -1);
+	assert_int_equal(toolstack_media_change(dom, "../x", "/x.iso"), -1);
+	assert_int_equal(toolstack_undefine(dom), 0);
+	ts_domain_free(dom);
+	toolstack_close(ts);
+}
+
+/* The xl backend writes xl.cfg files and says what it cannot do. */
+static void
+test_xl(void **state)
+{
+	char dir[] = "/tmp/pvci-unit-xl.XXXXXX", *cfg, *text;
+	struct toolstack_opts o = { .backend = "xl", .domain_type = "xen" };
+	struct toolstack *ts;
+	struct ts_domain *dom = NULL;
+	struct ts_console *con = NULL;
+	char **names = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	o.state_dir = dir;
+	ts = toolstack_open(&o);
+	assert_non_null(ts);
+	assert_string_equal(toolstack_template_file(ts), "xl.cfg.in");
+	assert_int_equal(toolstack_define(ts, "pvci-2-xl", "name = \"pvci-2-xl\"\n", &dom), 0);
+	cfg = xasprintf("%s/pvci-2-xl.cfg", dir);
+	text = read_file(cfg, 4096, NULL);
+	assert_string_equal(text, "name = \"pvci-2-xl\"\n");
+	free(text);
+	assert_int_equal(toolstack_list(ts, "pvci-2", &names), 1);
+	assert_string_equal(names[0], "pvci-2-xl");
+	free(names[0]);
+	free(names);
+	assert_int_equal(toolstack_console_open(dom, "serial1", &con), -1);	/* unsupported */
+	assert_int_equal(toolstack_undefine(dom), 0);
+	assert_int_equal(file_exists(cfg), 0);
+	free(cfg);
+	ts_domain_free(dom);
+	toolstack_close(ts);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lifecycle),
+		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_xl),
+	};
+
+	log_init("test-toolstack", 0);
+	return cmocka_run_group_tests_name("toolstack", tests, NULL, NULL);
+}
