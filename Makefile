@@ -39,7 +39,7 @@ $(OBJ_DIR) build/unit:
 	mkdir -p $@
 
 build/unit/test-%: ci-runner/tests/unit/test-%.c $(LIB_OBJS) | build/unit
-	$(CC) $(CFLAGS) -I$(SRC_DIR) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -iquote $(SRC_DIR) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
 
 units: $(UNIT_BINS)
 
@@ -50,6 +50,10 @@ check: pvci $(UNIT_BINS)
 
 deps:
 	scripts/install-deps.sh
+
+# What CI runs (.ci/run): deps, daemons, the test guest image, then check.
+test:
+	scripts/test.sh
 
 demo: deps pvci
 	scripts/demo.sh
@@ -67,4 +71,4 @@ install: pvci
 clean:
 	rm -rf build pvci
 
-.PHONY: all check deps demo install clean units
+.PHONY: all check deps demo install clean units test
