@@ -68,7 +68,20 @@ install: pvci
 	cp -R guest-images winpv-drivers $(DESTDIR)$(PREFIX)/share/pvci/
 	install -m 0644 doc/pvci.1 $(DESTDIR)$(PREFIX)/share/man/man1/pvci.1
 
+# libFuzzer harnesses, one per parser of outside input; FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+	-DPVCI_DATADIR='"/"' -iquote $(SRC_DIR)
+fuzz:
+	mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-recipe ci-runner/tests/fuzz/fuzz-recipe.c \
+	  $(filter-out $(SRC_DIR)/main.c,$(SRCS)) $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-agent ci-runner/tests/fuzz/fuzz-agent.c \
+	  $(SRC_DIR)/agent-proto.c $(SRC_DIR)/util.c $(SRC_DIR)/log.c -lcrypto
+	build/fuzz/fuzz-recipe -max_total_time=$(FUZZ_SECONDS) ci-runner/tests/fuzz/corpus-recipe
+	build/fuzz/fuzz-agent -max_total_time=$(FUZZ_SECONDS)
+
 clean:
 	rm -rf build pvci
 
-.PHONY: all check deps demo install clean units test
+.PHONY: all check deps demo install clean units test fuzz

@@ -392,6 +392,11 @@ make_job(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_runvars
 			return -1;
 		}
 	}
+	if (r->njobs >= RECIPE_MAX_JOBS) {
+		perr(p, tname, 0, "the recipe makes more than %d jobs", RECIPE_MAX_JOBS);
+		free(name);
+		return -1;
+	}
 	job = new_job(r);
 	job->name = name;
 	job->selected = 1;
@@ -458,6 +463,10 @@ expand_template(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_
 			idx[nb] = 0;
 			total *= json_array_size(values);
 			nb++;
+			if (total > RECIPE_MAX_JOBS) {
+				perr(p, var, 0, "the matrix makes more than %d jobs", RECIPE_MAX_JOBS);
+				return -1;
+			}
 		}
 	}
 	for (n = 0; n < total && rc == 0; n++) {

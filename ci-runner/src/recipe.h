@@ -7,6 +7,9 @@
 #ifndef PVCI_RECIPE_H
 #define PVCI_RECIPE_H
 
+/* OSSTEST flights have up to about 85 jobs; this bounds a runaway matrix. */
+#define RECIPE_MAX_JOBS 4096
+
 struct runvar {
 	char *name;
 	char *value;
