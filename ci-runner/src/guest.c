@@ -21,9 +21,9 @@
 #define TAIL_MAX	(64 * 1024)
 
 char *
-guest_domain_name(long flight, const char *job)
+guest_domain_name(const char *prefix, long flight, const char *job)
 {
-	return xasprintf("pvci-%ld-%s", flight, job);
+	return xasprintf("%s-%ld-%s", prefix, flight, job);
 }
 
 void
@@ -38,7 +38,7 @@ guest_init(struct guest *g, struct step_ctx *ctx)
 
 	memset(g, 0, sizeof(*g));
 	g->ctx = ctx;
-	g->name = guest_domain_name(flight, job);
+	g->name = guest_domain_name(config_str(cfg, "guest.name_prefix"), flight, job);
 	overlays = instance_resolve(home, config_str(cfg, "images.overlays"));
 	g->overlay = xasprintf("%s/%ld/%s.qcow2", overlays, flight, job);
 	free(overlays);

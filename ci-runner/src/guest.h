@@ -6,7 +6,8 @@
  *
  * Every name is derived from the flight and the job alone, so a step of a
  * later process (cleanup after a killed job) finds everything again:
- *   domain    pvci-FLIGHT-JOB
+ *   domain    pvci-FLIGHT-JOB (the prefix is the setting guest.name_prefix, so
+ *             instances sharing a libvirt need not collide)
  *   overlay   <instance>/<images.overlays>/FLIGHT/JOB.qcow2
  *   serial0   <instance>/work/FLIGHT/JOB/serial0.log
  *   save file <instance>/work/FLIGHT/JOB/guest.save
@@ -47,7 +48,7 @@ struct agent;
 
 struct guest {
 	struct step_ctx *ctx;
-	char *name;		/* pvci-FLIGHT-JOB */
+	char *name;		/* PREFIX-FLIGHT-JOB */
 	char *overlay;		/* absolute */
 	char *console_log;	/* serial0, absolute */
 	char *save_file;	/* absolute */
@@ -65,8 +66,8 @@ struct guest {
 	double guest_seconds;
 };
 
-/* "pvci-FLIGHT-JOB"; caller frees. */
-char *guest_domain_name(long flight, const char *job);
+/* "PREFIX-FLIGHT-JOB"; caller frees. */
+char *guest_domain_name(const char *prefix, long flight, const char *job);
 
 /* Fills the names; opens nothing. Always succeeds. */
 void guest_init(struct guest *g, struct step_ctx *ctx);

@@ -4,7 +4,7 @@
  * up after a job that was killed half way.
  *
  * capture-logs keeps, as artifacts of kind "log": serial0.log (the kernel
- * console), qemu.log (the domain's QEMU log, when readable), dmesg.txt
+ * console; serial0.log.N from before a restore), qemu.log (the domain's QEMU log, when readable), dmesg.txt
  * (through the agent, when it answers).
  * cleanup destroys and undefines the domain and deletes the overlay and
  * any save file. It is idempotent.
@@ -40,8 +40,22 @@ step_capture_logs(struct step_ctx *ctx)
 	enum ts_state state;
 	char *qemu_log;
 	struct guest g;
+	int n;
 
 	guest_init(&g, ctx);
+	/* Console logs of QEMU processes before a restore, oldest first. */
+	for (n = 1; n < 100; n++) {
+		char *old = xasprintf("%s.%d", g.console_log, n), *name;
+
+		if (!file_exists(old)) {
+			free(old);
+			break;
+		}
+		name = xasprintf("serial0.log.%d", n);
+		keep(ctx, old, name);
+		free(name);
+		free(old);
+	}
 	if (file_exists(g.console_log)) {
 		keep(ctx, g.console_log, "serial0.log");
 		guest_log_console_tail(&g, 20);

@@ -13,6 +13,7 @@
  *   shutdown_seconds.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,6 +64,31 @@ out:
 	return rc;
 }
 
+/*
+ * The restored QEMU starts serial0 afresh (unless the template asks for
+ * append='on'): keep what the first one wrote as serial0.log.N.
+ */
+static void
+rotate_console_log(struct guest *g)
+{
+	char *to = NULL;
+	int n;
+
+	if (!file_exists(g->console_log))
+		return;
+	for (n = 1; n < 100; n++) {
+		free(to);
+		to = xasprintf("%s.%d", g->console_log, n);
+		if (!file_exists(to))
+			break;
+	}
+	if (rename(g->console_log, to) < 0)
+		log_warn("cannot rename '%s' to '%s'", g->console_log, to);
+	else
+		step_log(g->ctx, "console log so far kept as '%s'", to);
+	free(to);
+}
+
 enum step_status
 step_guest_saverestore(struct step_ctx *ctx)
 {
@@ -91,6 +117,7 @@ step_guest_saverestore(struct step_ctx *ctx)
 	step_measure(ctx, "save_seconds", now_monotonic() - t0, "s");
 	if (stat(g.save_file, &st) == 0)
 		step_measure(ctx, "save_mib", (double)st.st_size / (1024 * 1024), "MiB");
+	rotate_console_log(&g);
 	/* The save's own "stopped" event is not news. */
 	toolstack_wait(g.ts, 0);
 	while (toolstack_next_event(g.dom, &ev) == 1)
