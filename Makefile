@@ -29,7 +29,11 @@ UNIT_BINS := $(UNIT_SRCS:ci-runner/tests/unit/%.c=build/unit/%)
 
 all: pvci
 
-pvci: $(OBJS)
+# pvci and the unit tests are relinked when SANITIZE changes.
+FLAVOUR := build/flavour
+$(shell mkdir -p build; [ "$$(cat $(FLAVOUR) 2>/dev/null)" = "san:$(SANITIZE)" ] || echo "san:$(SANITIZE)" >$(FLAVOUR))
+
+pvci: $(OBJS) $(FLAVOUR)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 $(OBJ_DIR)/%.o: $(SRC_DIR)/%.c $(wildcard $(SRC_DIR)/*.h) | $(OBJ_DIR)
@@ -38,7 +42,7 @@ $(OBJ_DIR)/%.o: $(SRC_DIR)/%.c $(wildcard $(SRC_DIR)/*.h) | $(OBJ_DIR)
 $(OBJ_DIR) build/unit:
 	mkdir -p $@
 
-build/unit/test-%: ci-runner/tests/unit/test-%.c $(LIB_OBJS) | build/unit
+build/unit/test-%: ci-runner/tests/unit/test-%.c $(LIB_OBJS) $(FLAVOUR) | build/unit
 	$(CC) $(CFLAGS) -iquote $(SRC_DIR) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
 
 units: $(UNIT_BINS)
