@@ -61,7 +61,7 @@ resolve_ref(const char *url, const char *ref)
 	const char *argv[] = { "git", "ls-remote", "--", url, full, NULL };
 	const char *env[] = { "GIT_TERMINAL_PROMPT=0", NULL };
 	struct proc_opts o = {
-		.env = env, .out_fd = -1, .capture_max = 1 << 20, .timeout = 60,
+		.env = env, .out_fd = -1, .capture_max = 1 << 20, .timeout = 30,
 	};
 	char *out = NULL, *sha = NULL;
 	int rc;
@@ -86,8 +86,6 @@ resolve_ref(const char *url, const char *ref)
 				sha = xstrdup(out);
 		}
 	}
-	if (!sha)
-		log_warnx("tree '%s': cannot resolve '%s' now", url, ref);
 	free(out);
 	free(full);
 	return sha;
@@ -282,7 +280,7 @@ flight_create(const struct cmd_opts *opts, int argc, char **argv)
 			} else {
 				t->revision = resolve_ref(t->url, trees[i].rev);
 				if (!t->revision) {
-					errorx("--tree %s: no revision '%s' in '%s'", t->name,
+					errorx("--tree %s: cannot resolve '%s' in '%s'", t->name,
 					       trees[i].rev, t->url);
 					goto out;
 				}
@@ -303,8 +301,9 @@ flight_create(const struct cmd_opts *opts, int argc, char **argv)
 		if (used && !t->revision) {
 			t->revision = resolve_ref(t->url, t->branch);
 			if (!t->revision)
-				log_warnx("tree '%s': the source step will resolve '%s' when it runs",
-					  t->name, t->branch);
+				log_warnx("tree '%s': cannot resolve '%s' of '%s' now; the source "
+					  "step will resolve it when it runs", t->name, t->branch,
+					  t->url);
 		}
 	}
 	for (i = 0; i < r->njobs; i++)
