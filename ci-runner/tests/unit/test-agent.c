@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "agent.h"
+#include "util.h"
 
 struct frame_case {
 	const char *line;
@@ -127,15 +128,13 @@ test_out_piece_bound(void **state)
 	(void)state;
 	memset(data, 'x', sizeof(data));
 	b64 = agent_base64_encode(data, AGENT_PIECE_MAX);
-	line = malloc(strlen(b64) + 32);
-	sprintf(line, "PVCI-OUT 1 %s", b64);
+	line = xasprintf("PVCI-OUT 1 %s", b64);
 	assert_int_equal(agent_parse_frame(line, strlen(line), &f), 0);
 	assert_int_equal(f.len, AGENT_PIECE_MAX);
 	free(b64);
 	free(line);
 	b64 = agent_base64_encode(data, AGENT_PIECE_MAX + 3);
-	line = malloc(strlen(b64) + 32);
-	sprintf(line, "PVCI-OUT 1 %s", b64);
+	line = xasprintf("PVCI-OUT 1 %s", b64);
 	assert_int_equal(agent_parse_frame(line, strlen(line), &f), -1);
 	free(b64);
 	free(line);
@@ -159,18 +158,21 @@ test_base64_roundtrip(void **state)
 	static const char *const samples[] = { "", "a", "ab", "abc", "abcd", "\xff\x00\xfe", NULL };
 	unsigned char out[64];
 	size_t i, n;
+	char *b64;
 
 	(void)state;
 	for (i = 0; samples[i]; i++) {
 		size_t len = strlen(samples[i]) + (i == 5 ? 3 - strlen(samples[i]) : 0);
-		char *b64 = agent_base64_encode(samples[i], len);
+		b64 = agent_base64_encode(samples[i], len);
 
 		assert_int_equal(agent_base64_decode(b64, strlen(b64), out, sizeof(out), &n), 0);
 		assert_int_equal(n, len);
 		assert_memory_equal(out, samples[i], len);
 		free(b64);
 	}
-	assert_string_equal(agent_base64_encode("uname -r", 8), "dW5hbWUgLXI=");
+	b64 = agent_base64_encode("uname -r", 8);
+	assert_string_equal(b64, "dW5hbWUgLXI=");
+	free(b64);
 	/* The output bound is checked before writing. */
 	assert_int_equal(agent_base64_decode("YWJj", 4, out, 2, &n), -1);
 }
@@ -193,7 +195,7 @@ test_encode_request(void **state)
 	assert_null(agent_encode_request(3, "RUN X", "x", 1));
 	assert_null(agent_encode_request(3, "RUN", "", 0));
 	/* Oversized: a request line is at most 16 KiB. */
-	big = malloc(13000);
+	big = xmalloc(13000);
 	memset(big, 'y', 13000);
 	assert_null(agent_encode_request(4, "RUN", big, 13000));
 	line = agent_encode_request(4, "RUN", big, 12000);
@@ -227,7 +229,7 @@ test_lines(void **state)
 	assert_string_equal(line, "partial end");
 
 	/* A line over the bound is dropped whole and counted, never cut. */
-	huge = malloc(AGENT_LINE_MAX + 100);
+	huge = xmalloc(AGENT_LINE_MAX + 100);
 	memset(huge, 'z', AGENT_LINE_MAX + 99);
 	huge[AGENT_LINE_MAX + 99] = '\n';
 	n = agent_lines_feed(&l, huge, AGENT_LINE_MAX + 100, &line);
@@ -302,8 +304,7 @@ test_reply_oversized(void **state)
 	(void)state;
 	memset(data, 'q', sizeof(data));
 	b64 = agent_base64_encode(data, sizeof(data));
-	line = malloc(strlen(b64) + 32);
-	sprintf(line, "PVCI-OUT 8 %s", b64);
+	line = xasprintf("PVCI-OUT 8 %s", b64);
 	agent_reply_init(&r, 8);
 	for (i = 0; i < AGENT_OUTPUT_MAX / AGENT_PIECE_MAX; i++)
 		feed_line(&r, line);
