@@ -78,6 +78,17 @@ guest_open_toolstack(struct guest *g)
 	double t0 = now_monotonic();
 
 	o.state_dir = xl_dir;
+	/*
+	 * An embedded driver runs QEMU inside the process that opened it, and
+	 * each step is a process of its own: the guest would end with the
+	 * first step and read as a guest failure.
+	 */
+	if (strcmp(o.backend, "libvirt") == 0 && o.uri && strstr(o.uri, ":///embed")) {
+		free(xl_dir);
+		return errorx("toolstack.uri '%s': an embedded driver keeps its guests only "
+			      "while the step that started them runs; use qemu:///system "
+			      "(or another daemon URI)", o.uri);
+	}
 	g->ts = toolstack_open(&o);
 	free(xl_dir);
 	if (g->ts == NULL)
