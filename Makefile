@@ -55,6 +55,11 @@ check: pvci $(UNIT_BINS)
 deps:
 	scripts/install-deps.sh
 
+# Benchmarks print their figures (medians, and the alternative they beat).
+bench: pvci
+	bench/overlay-clone
+	bench/smoke-flight
+
 # What CI runs (.ci/run): deps, daemons, the test guest image, then check.
 test:
 	scripts/test.sh
@@ -88,4 +93,4 @@ fuzz:
 clean:
 	rm -rf build pvci
 
-.PHONY: all check deps demo install clean units test fuzz
+.PHONY: all check deps demo install clean units test fuzz bench
