@@ -699,10 +699,12 @@ recipe_load(const char *path)
 	abs = realpath(path, NULL);
 	dir = xstrdup(abs ? abs : path);
 	slash = strrchr(dir, '/');
-	if (slash)
+	if (slash) {
 		*slash = '\0';
-	else
-		strcpy(dir, ".");
+	} else {
+		free(dir);
+		dir = xstrdup(".");
+	}
 	r = recipe_parse(path, text, dir);
 	free(abs);
 	free(dir);

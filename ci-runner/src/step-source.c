@@ -311,18 +311,20 @@ enum step_status
 step_source(struct step_ctx *ctx)
 {
 	const char *trees = step_runvar(ctx, "trees");
-	char *copy, *p, *name, *save = NULL;
+	char *copy, *p, *name;
 	enum step_status st = STEP_PASS;
 	int n = 0;
 
 	if (!trees || !*trees) {
-		step_log(ctx, "the job names no trees (runvar 'trees' is empty)");
+		step_log(ctx, "error: the job names no trees (runvar 'trees' is empty)");
 		return STEP_BROKEN;
 	}
 	copy = xstrdup(trees);
-	for (p = copy; (name = strtok_r(p, " \t", &save)) != NULL; p = NULL) {
+	for (p = copy; (name = strsep(&p, " \t")) != NULL;) {
+		if (!*name)
+			continue;
 		if (!name_is_valid(name)) {
-			step_log(ctx, "bad tree name '%s' in runvar 'trees'", name);
+			step_log(ctx, "error: bad tree name '%s' in runvar 'trees'", name);
 			st = STEP_BROKEN;
 			break;
 		}

@@ -112,3 +112,13 @@ process_gone() {
 	state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
 	[ -z "$state" ] || [ "$state" = Z ]
 }
+
+# fixture_repo DIR [LINE]: a git repository (branch master) holding the
+# fixture driver, LINE appended to its C source before the one commit.
+fixture_repo() {
+	git init -q -b master "$1"
+	cp "$PVCI_SRCDIR"/winpv-drivers/fixture/{Makefile,pvcifix.c,pvcifix.inf} "$1/"
+	[ -z "${2:-}" ] || echo "$2" >>"$1/pvcifix.c"
+	git -C "$1" add .
+	git -C "$1" -c user.name=pvci -c user.email=pvci@example.org commit -qm fixture
+}

@@ -7,11 +7,7 @@ init_instance
 pvci keys init >/dev/null
 
 repo="$TEST_DIR/fixture.git"
-git init -q -b master "$repo"
-cp "$PVCI_SRCDIR"/winpv-drivers/fixture/{Makefile,pvcifix.c,pvcifix.inf} "$repo/"
-echo "this is not C;" >>"$repo/pvcifix.c"
-git -C "$repo" add .
-git -C "$repo" -c user.name=pvci -c user.email=pvci@example.org commit -qm broken
+fixture_repo "$repo" "this is not C;"
 
 cat >"$TEST_DIR/fail.json" <<JSON
 { "name": "fail",

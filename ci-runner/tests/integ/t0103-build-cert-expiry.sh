@@ -7,10 +7,7 @@ init_instance
 pvci keys init --days 1 >/dev/null
 
 repo="$TEST_DIR/fixture.git"
-git init -q -b master "$repo"
-cp "$PVCI_SRCDIR"/winpv-drivers/fixture/{Makefile,pvcifix.c,pvcifix.inf} "$repo/"
-git -C "$repo" add .
-git -C "$repo" -c user.name=pvci -c user.email=pvci@example.org commit -qm fixture
+fixture_repo "$repo"
 
 cat >"$TEST_DIR/sign.json" <<JSON
 { "name": "sign",
