@@ -64,7 +64,10 @@ bench: pvci
 test:
 	scripts/test.sh
 
-demo: deps pvci
+# The README's main command: packages first, so the build finds its libraries.
+demo:
+	scripts/install-deps.sh
+	$(MAKE) pvci
 	scripts/demo.sh
 
 install: pvci
