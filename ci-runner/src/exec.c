@@ -294,11 +294,14 @@ progress(long flight, const char *job, const struct db_step *row, const char *wh
 	fflush(stdout);
 }
 
-/* The last "error:" line a step wrote to its log becomes the step's note. */
+/*
+ * The last "error:" line a step wrote to its log becomes the step's note;
+ * without one, its last line (less the time stamp) does.
+ */
 static char *
 note_from_log(const char *path)
 {
-	char *text = read_file(path, 16 << 20, NULL), *line, *found = NULL, *p;
+	char *text = read_file(path, 16 << 20, NULL), *line, *found = NULL, *last = NULL, *p;
 
 	if (!text)
 		return NULL;
@@ -312,7 +315,15 @@ note_from_log(const char *path)
 		if (e) {
 			free(found);
 			found = xstrdup(e + 7);
+		} else if (*line) {
+			last = line;
 		}
+	}
+	if (!found && last) {
+		/* "YYYY-MM-DD HH:MM:SS " */
+		if (strlen(last) > 20 && last[4] == '-' && last[13] == ':')
+			last += 20;
+		found = xstrdup(last);
 	}
 	free(text);
 	return found;
