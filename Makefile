@@ -90,7 +90,9 @@ fuzz:
 	  $(filter-out $(SRC_DIR)/main.c,$(SRCS)) $(LDLIBS)
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-agent ci-runner/tests/fuzz/fuzz-agent.c \
 	  $(SRC_DIR)/agent-proto.c $(SRC_DIR)/util.c $(SRC_DIR)/log.c -lcrypto
-	build/fuzz/fuzz-recipe -max_total_time=$(FUZZ_SECONDS) ci-runner/tests/fuzz/corpus-recipe
+	mkdir -p build/fuzz/corpus-recipe
+	cp flights/*.json build/fuzz/corpus-recipe/
+	build/fuzz/fuzz-recipe -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-recipe
 	build/fuzz/fuzz-agent -max_total_time=$(FUZZ_SECONDS)
 
 clean:
