@@ -48,45 +48,46 @@ is_full_sha(const char *s)
 	return strlen(s) == 40 && strspn(s, "0123456789abcdef") == 40;
 }
 
-/*
- * Resolves a branch (or other ref) of a repository to a commit with
- * "git ls-remote", which works alike for local paths and remote URLs.
- * NULL when it cannot be reached or has no such ref (reported).
- */
+/* The commit "git ls-remote URL REF" names first; NULL when none. */
 static char *
-resolve_ref(const char *url, const char *ref)
+ls_remote(const char *url, const char *ref)
 {
-	char *full = !strcmp(ref, "HEAD") || !strncmp(ref, "refs/", 5) ? xstrdup(ref) :
-		     xasprintf("refs/heads/%s", ref);
-	const char *argv[] = { "git", "ls-remote", "--", url, full, NULL };
+	const char *argv[] = { "git", "ls-remote", "--", url, ref, NULL };
 	const char *env[] = { "GIT_TERMINAL_PROMPT=0", NULL };
 	struct proc_opts o = {
 		.env = env, .out_fd = -1, .capture_max = 1 << 20, .timeout = 30,
 	};
 	char *out = NULL, *sha = NULL;
-	int rc;
 
 	o.capture = &out;
-	rc = proc_run(argv, &o);
-	if (rc == 0 && out && strlen(out) >= 41 && out[40] == '\t') {
+	if (proc_run(argv, &o) == 0 && out && strlen(out) >= 41 && out[40] == '\t') {
 		out[40] = '\0';
 		if (is_full_sha(out))
 			sha = xstrdup(out);
 	}
-	if (!sha && rc == 0 && strcmp(full, ref)) {
-		/* Not a branch: maybe a tag. */
-		free(out);
-		out = NULL;
-		free(full);
-		full = xasprintf("refs/tags/%s", ref);
-		argv[4] = full;
-		if (proc_run(argv, &o) == 0 && out && strlen(out) >= 41 && out[40] == '\t') {
-			out[40] = '\0';
-			if (is_full_sha(out))
-				sha = xstrdup(out);
-		}
-	}
 	free(out);
+	return sha;
+}
+
+/*
+ * Resolves a branch (or a tag, or HEAD) of a repository to a commit; "git
+ * ls-remote" works alike for local paths and remote URLs. NULL when it
+ * cannot be reached or has no such ref.
+ */
+static char *
+resolve_ref(const char *url, const char *ref)
+{
+	char *full, *sha;
+
+	if (!strcmp(ref, "HEAD") || !strncmp(ref, "refs/", 5))
+		return ls_remote(url, ref);
+	full = xasprintf("refs/heads/%s", ref);
+	sha = ls_remote(url, full);
+	free(full);
+	if (sha)
+		return sha;
+	full = xasprintf("refs/tags/%s", ref);
+	sha = ls_remote(url, full);
 	free(full);
 	return sha;
 }

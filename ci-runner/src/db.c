@@ -776,7 +776,7 @@ json_t *
 db_job_json(struct db *db, long flight, const char *job)
 {
 	sqlite3_stmt *st;
-	json_t *obj, *steps, *synth;
+	json_t *obj, *steps, *synth, *needs;
 	size_t i;
 
 	st = query(db, "SELECT flight, job, status, host, note, started, finished FROM jobs "
@@ -790,17 +790,13 @@ db_job_json(struct db *db, long flight, const char *job)
 	obj = row_json(st);
 	sqlite3_finalize(st);
 
-	json_object_set_new(obj, "needs", rows_json(db, query(db,
-		"SELECT needs FROM job_deps WHERE flight = ? AND job = ? ORDER BY needs",
-		"is", flight, job)));
-	/* needs as plain strings */
-	{
-		json_t *needs = json_object_get(obj, "needs"), *plain = json_array(), *v;
-
-		json_array_foreach(needs, i, v)
-			json_array_append(plain, json_object_get(v, "needs"));
-		json_object_set_new(obj, "needs", plain);
-	}
+	needs = json_array();
+	st = query(db, "SELECT needs FROM job_deps WHERE flight = ? AND job = ? ORDER BY needs",
+		   "is", flight, job);
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(needs, json_string((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_finalize(st);
+	json_object_set_new(obj, "needs", needs);
 	json_object_set_new(obj, "runvars", runvars_json(db, flight, job, &synth));
 	json_object_set_new(obj, "runvars_synth", synth);
 

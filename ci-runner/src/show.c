@@ -97,8 +97,7 @@ print_job_text(json_t *job, int full)
 		printf("  measurements:\n");
 	json_array_foreach(json_object_get(job, "measurements"), i, v)
 		printf("    %-18s %-24s %12.3f %s\n", jstr(v, "step"), jstr(v, "metric"),
-		       json_real_value(json_object_get(v, "value")) +
-		       (double)json_integer_value(json_object_get(v, "value")), jstr(v, "unit"));
+		       json_number_value(json_object_get(v, "value")), jstr(v, "unit"));
 }
 
 int
