@@ -21,11 +21,33 @@ endif
 
 SRC_DIR   := ci-runner/src
 OBJ_DIR   := build/obj$(if $(SANITIZE),-san)
-SRCS      := $(wildcard $(SRC_DIR)/*.c)
-OBJS      := $(SRCS:$(SRC_DIR)/%.c=$(OBJ_DIR)/%.o)
-LIB_OBJS  := $(filter-out $(OBJ_DIR)/main.o,$(OBJS))
-UNIT_SRCS := $(wildcard ci-runner/tests/unit/test-*.c)
-UNIT_BINS := $(UNIT_SRCS:ci-runner/tests/unit/%.c=build/unit/%)
+
+# One folder a layer, lowest first (README.md, Layout). Each folder is built
+# into a static library and compiled with the include paths of the layers it
+# may use and no others, so an include that climbs the layers (a step
+# reaching for db.h) does not compile.
+LAYERS       := lib core toolstack build sign step guest steps run cli
+USES_lib       := lib
+USES_core      := core lib
+USES_toolstack := toolstack lib
+USES_build     := build core lib
+USES_sign      := sign core lib
+USES_step      := step core lib
+USES_guest     := guest step toolstack core lib
+USES_steps     := steps step guest toolstack build sign lib
+USES_run       := run steps step guest toolstack build sign core lib
+USES_cli       := cli run steps step guest toolstack build sign core lib
+
+layer_srcs = $(filter-out $(SRC_DIR)/cli/main.c,$(wildcard $(SRC_DIR)/$(1)/*.c))
+layer_objs = $(patsubst $(SRC_DIR)/%.c,$(OBJ_DIR)/%.o,$(call layer_srcs,$(1)))
+layer_incs = $(foreach u,$(LAYERS),-iquote $(SRC_DIR)/$(u))
+reverse       = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+# Static libraries in link order: a layer before the layers it uses.
+LAYER_LIBS   := $(foreach l,$(call reverse,$(LAYERS)),$(OBJ_DIR)/libpvci-$(l).a)
+ALL_INCS     := $(call layer_incs,cli)
+HEADERS      := $(wildcard $(SRC_DIR)/*/*.h)
+UNIT_SRCS    := $(wildcard ci-runner/tests/unit/test-*.c)
+UNIT_BINS    := $(UNIT_SRCS:ci-runner/tests/unit/%.c=build/unit/%)
 
 all: pvci
 
@@ -33,17 +55,24 @@ all: pvci
 FLAVOUR := build/flavour
 $(shell mkdir -p build; [ "$$(cat $(FLAVOUR) 2>/dev/null)" = "san:$(SANITIZE)" ] || echo "san:$(SANITIZE)" >$(FLAVOUR))
 
-pvci: $(OBJS) $(FLAVOUR)
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+pvci: $(OBJ_DIR)/cli/main.o $(LAYER_LIBS) $(FLAVOUR)
+	$(CC) $(LDFLAGS) -o $@ $(OBJ_DIR)/cli/main.o -Wl,--start-group $(LAYER_LIBS) -Wl,--end-group $(LDLIBS)
 
-$(OBJ_DIR)/%.o: $(SRC_DIR)/%.c $(wildcard $(SRC_DIR)/*.h) | $(OBJ_DIR)
-	$(CC) $(CFLAGS) -c -o $@ $<
+define layer_rules
+$(OBJ_DIR)/$(1)/%.o: $(SRC_DIR)/$(1)/%.c $(HEADERS) | $(OBJ_DIR)/$(1)
+	$$(CC) $$(CFLAGS) $(call layer_incs,$(1)) -c -o $$@ $$<
+$(OBJ_DIR)/libpvci-$(1).a: $(call layer_objs,$(1))
+	rm -f $$@ && $$(AR) rcs $$@ $$^
+$(OBJ_DIR)/$(1):
+	mkdir -p $$@
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_rules,$(l))))
 
-$(OBJ_DIR) build/unit:
+build/unit:
 	mkdir -p $@
 
-build/unit/test-%: ci-runner/tests/unit/test-%.c $(LIB_OBJS) $(FLAVOUR) | build/unit
-	$(CC) $(CFLAGS) -iquote $(SRC_DIR) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+build/unit/test-%: ci-runner/tests/unit/test-%.c $(LAYER_LIBS) $(FLAVOUR) | build/unit
+	$(CC) $(CFLAGS) $(ALL_INCS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LAYER_LIBS) -Wl,--end-group $(LDLIBS) -lcmocka
 
 units: $(UNIT_BINS)
 
@@ -83,13 +112,13 @@ install: pvci
 # libFuzzer harnesses, one per parser of outside input; FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-DPVCI_DATADIR='"/"' -iquote $(SRC_DIR)
+	-DPVCI_DATADIR='"/"' $(ALL_INCS)
 fuzz:
 	mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-recipe ci-runner/tests/fuzz/fuzz-recipe.c \
-	  $(filter-out $(SRC_DIR)/main.c,$(SRCS)) $(LDLIBS)
+	  $(foreach l,$(LAYERS),$(call layer_srcs,$(l))) $(LDLIBS)
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-agent ci-runner/tests/fuzz/fuzz-agent.c \
-	  $(SRC_DIR)/agent-proto.c $(SRC_DIR)/util.c $(SRC_DIR)/log.c -lcrypto
+	  $(SRC_DIR)/guest/agent-proto.c $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c -lcrypto
 	mkdir -p build/fuzz/corpus-recipe
 	cp flights/*.json build/fuzz/corpus-recipe/
 	build/fuzz/fuzz-recipe -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-recipe

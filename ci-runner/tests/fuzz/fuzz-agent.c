@@ -4,12 +4,12 @@
  * collection, the way agent.c uses them.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
- *     -DPVCI_DATADIR='"/"' -iquote ci-runner/src ci-runner/tests/fuzz/fuzz-agent.c \
- *     ci-runner/src/agent-proto.c ci-runner/src/util.c ci-runner/src/log.c \
+ *     -DPVCI_DATADIR='"/"' -iquote ci-runner/src/guest -iquote ci-runner/src/lib ci-runner/tests/fuzz/fuzz-agent.c \
+ *     ci-runner/src/guest/agent-proto.c ci-runner/src/lib/util.c ci-runner/src/lib/log.c \
  *     $(pkg-config --libs libcrypto) -o build/fuzz-agent
  *   build/fuzz-agent -max_total_time=60
  *
- * (-iquote, not -I: ci-runner/src/sched.h would hide <sched.h>.)
+ * (-iquote, not -I: ci-runner/src/core/sched.h would hide <sched.h>.)
  *
  * The first byte picks the id the reply waits for, so frames of that id
  * (and of others) both get exercised.
