@@ -399,6 +399,30 @@ file_size(const char *path)
 	return -2;
 }
 
+/*
+ * A read-only connection to a WAL database needs its -wal and -shm files,
+ * and cannot make them where it may not write. Writers keep them (see
+ * SQLITE_FCNTL_PERSIST_WAL below); a database last closed by an older pvci
+ * may lack them. -1 (reported) when reading cannot work.
+ */
+static int
+wal_unreadable(const char *path)
+{
+	char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int rc = 0;
+
+	if (slash)
+		*slash = '\0';
+	if ((!file_exists(wal) || !file_exists(shm)) && access(slash ? dir : ".", W_OK) < 0)
+		rc = errorx("database '%s' lacks its -wal and -shm files, which this user "
+			    "may not create: run 'pvci init' once as the instance's owner", path);
+	free(wal);
+	free(shm);
+	free(dir);
+	return rc;
+}
+
 struct db *
 db_open_mode(const char *path, enum db_mode mode)
 {
@@ -415,6 +439,8 @@ db_open_mode(const char *path, enum db_mode mode)
 		       size < 0 ? "missing" : "empty");
 		goto fail;
 	}
+	if (mode == DB_READ && wal_unreadable(path) < 0)
+		goto fail;
 	if (mode == DB_READ)
 		flags |= SQLITE_OPEN_READONLY;
 	else
@@ -424,6 +450,12 @@ db_open_mode(const char *path, enum db_mode mode)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->sql, 1);
+	/* SQLite falls back to reading only; a command that writes must not. */
+	if (mode != DB_READ && sqlite3_db_readonly(db->sql, "main") == 1) {
+		errorx("database '%s' cannot be written by this user (uid %ld): this command "
+		       "writes to it", path, (long)geteuid());
+		goto fail;
+	}
 	sqlite3_busy_timeout(db->sql, DB_BUSY_TIMEOUT_MS);
 	if (mode != DB_READ) {
 		/*
