@@ -273,10 +273,10 @@ step_run_capture(struct step_ctx *ctx, const char *const argv[], const char *cwd
 
 /* ---- running a step ---- */
 
-static const char *
-status_word(int st)
+static enum status
+step_status_of(int st)
 {
-	return st == STEP_PASS ? "pass" : st == STEP_FAIL ? "fail" : "broken";
+	return st == STEP_PASS ? STATUS_PASS : st == STEP_FAIL ? STATUS_FAIL : STATUS_BROKEN;
 }
 
 static void
@@ -533,12 +533,12 @@ done:
 		if (note)
 			log_to(log_fd, "%s", note);
 		log_to(log_fd, "step %d '%s': %s after %.1f s", row->stepno, row->testid,
-		       status_word(st), now_monotonic() - start);
+		       status_name(step_status_of(st)), now_monotonic() - start);
 		close(log_fd);
 	}
-	if (db_step_finish(inst->db, flight, job, row->stepno, status_word(st), note) < 0)
+	if (db_step_finish(inst->db, flight, job, row->stepno, step_status_of(st), note) < 0)
 		st = STEP_BROKEN;
-	progress(flight, job, row, status_word(st), now_monotonic() - start);
+	progress(flight, job, row, status_name(step_status_of(st)), now_monotonic() - start);
 	if (note && st != STEP_PASS) {
 		printf("           %s\n", note);
 		fflush(stdout);
@@ -566,13 +566,13 @@ run_steps(struct instance *inst, long flight, const char *job, int only_always)
 		int st;
 
 		if (only_always) {
-			if (!steps[i].always || !strcmp(steps[i].status, "pass"))
+			if (!steps[i].always || steps[i].status == STATUS_PASS)
 				continue;
-		} else if (strcmp(steps[i].status, "queued")) {
+		} else if (steps[i].status != STATUS_QUEUED) {
 			continue;
 		}
 		if (!only_always && (worst != STEP_PASS || exec_interrupted) && !steps[i].always) {
-			db_step_finish(inst->db, flight, job, steps[i].stepno, "skipped", NULL);
+			db_step_finish(inst->db, flight, job, steps[i].stepno, STATUS_SKIPPED, NULL);
 			continue;
 		}
 		st = run_step(inst, flight, job, &steps[i]);
@@ -587,7 +587,7 @@ static int
 run_job(struct instance *inst, long flight, const char *job)
 {
 	unsigned long long me = proc_start_time(getpid());
-	const char *status;
+	enum status status;
 	char *note = NULL;
 	int claimed, st;
 
@@ -595,27 +595,40 @@ run_job(struct instance *inst, long flight, const char *job)
 	if (claimed <= 0)
 		return claimed < 0 ? -1 : 0;
 	st = run_steps(inst, flight, job, 0);
-	status = status_word(st);
+	status = step_status_of(st);
 	if (exec_interrupted && st == STEP_BROKEN) {
-		status = "aborted";
+		status = STATUS_ABORTED;
 		note = xasprintf("interrupted by signal %d", (int)exec_interrupted);
 	}
 	db_job_finish(inst->db, flight, job, status, note);
-	printf("[%7.1fs] %ld %s: %s\n", now_monotonic() - exec_started, flight, job, status);
+	printf("[%7.1fs] %ld %s: %s\n", now_monotonic() - exec_started, flight, job,
+	       status_name(status));
 	fflush(stdout);
 	free(note);
 	return 1;
 }
 
 static enum exec_outcome
-worse(enum exec_outcome a, const char *status)
+worse(enum exec_outcome a, enum status status)
 {
 	enum exec_outcome b = EXEC_PASS;
 
-	if (!strcmp(status, "broken") || !strcmp(status, "aborted"))
+	switch (status) {
+	case STATUS_BROKEN:
+	case STATUS_ABORTED:
 		b = EXEC_BROKEN;
-	else if (!strcmp(status, "fail") || !strcmp(status, "blocked"))
+		break;
+	case STATUS_FAIL:
+	case STATUS_BLOCKED:
 		b = EXEC_FAILED;
+		break;
+	case STATUS_QUEUED:
+	case STATUS_PREPARING:
+	case STATUS_RUNNING:
+	case STATUS_PASS:
+	case STATUS_SKIPPED:
+		break;
+	}
 	return b > a ? b : a;
 }
 
@@ -689,7 +702,7 @@ exec_flight(struct instance *inst, long flight, const char *glob)
 			char *note = xasprintf("job '%s' did not pass",
 					       d.because >= 0 ? jobs[d.because].job : "?");
 
-			db_job_settle(inst->db, flight, jobs[d.job].job, "blocked", note);
+			db_job_settle(inst->db, flight, jobs[d.job].job, STATUS_BLOCKED, note);
 			printf("[%7.1fs] %ld %s: blocked (%s)\n", now_monotonic() - exec_started,
 			       flight, jobs[d.job].job, note);
 			fflush(stdout);
