@@ -8,10 +8,11 @@
 
 #include "cmd.h"
 #include "db.h"
-#include "exec.h"
+#include "flight-run.h"
 #include "instance.h"
 #include "log.h"
 #include "proc.h"
+#include "progress.h"
 #include "recipe.h"
 #include "show.h"
 #include "util.h"
@@ -370,7 +371,7 @@ flight_run(const struct cmd_opts *opts, int argc, char **argv)
 	};
 	const char *glob = NULL;
 	struct instance *inst;
-	enum exec_outcome out;
+	enum run_outcome out;
 	long flight;
 	int c;
 
@@ -387,8 +388,8 @@ flight_run(const struct cmd_opts *opts, int argc, char **argv)
 	inst = instance_open(opts->home);
 	if (!inst)
 		return EXIT_ERROR;
-	out = exec_flight(inst, flight, glob);
-	if (out != EXEC_ERROR)
+	out = run_flight(inst, flight, glob, &progress_listener);
+	if (out != RUN_ERROR)
 		show_flight_summary(inst, flight);
 	instance_close(inst);
 	return (int)out;
