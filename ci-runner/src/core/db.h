@@ -11,6 +11,8 @@
 
 #include <jansson.h>
 
+#include "status.h"
+
 struct db;
 
 /* Opens (creating) the database and brings its schema up to date. */
@@ -39,7 +41,7 @@ int db_flight_mark_finished(struct db *db, long flight);
 /* What the scheduler needs of each job of a flight. */
 struct db_job {
 	char *job;
-	char *status;
+	enum status status;
 	char **needs;
 	int nneeds;
 };
@@ -49,10 +51,10 @@ void db_jobs_free(struct db_job *jobs, int count);
 /* Claims a queued job for process pid; 1 when claimed, 0 when not queued. */
 int db_job_claim(struct db *db, long flight, const char *job, long pid,
 		 unsigned long long pid_start);
-int db_job_finish(struct db *db, long flight, const char *job, const char *status,
+int db_job_finish(struct db *db, long flight, const char *job, enum status status,
 		  const char *note);
 /* Sets a queued job to status (blocked, aborted) with a note. */
-int db_job_settle(struct db *db, long flight, const char *job, const char *status,
+int db_job_settle(struct db *db, long flight, const char *job, enum status status,
 		  const char *note);
 
 struct db_step {
@@ -61,13 +63,13 @@ struct db_step {
 	char *testid;
 	int always;
 	int timeout;
-	char *status;
+	enum status status;
 };
 struct db_step *db_job_steps(struct db *db, long flight, const char *job, int *count);
 void db_steps_free(struct db_step *steps, int count);
 int db_step_start(struct db *db, long flight, const char *job, int stepno);
 int db_step_finish(struct db *db, long flight, const char *job, int stepno,
-		   const char *status, const char *note);
+		   enum status status, const char *note);
 
 char *db_runvar_get(struct db *db, long flight, const char *job, const char *name);
 int db_measure_add(struct db *db, long flight, const char *job, int stepno,
