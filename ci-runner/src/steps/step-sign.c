@@ -246,7 +246,8 @@ stage_package(struct step_ctx *ctx, struct sign_state *ss, json_t *info)
 		free(ca);
 		add_file(ss, "ca.pem", "ca");
 	}
-	qsort(ss->files, (size_t)ss->nfiles, sizeof(*ss->files), cmp_files);
+	if (ss->nfiles > 0)
+		qsort(ss->files, (size_t)ss->nfiles, sizeof(*ss->files), cmp_files);
 	return STEP_PASS;
 }
 
