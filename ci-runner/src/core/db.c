@@ -143,6 +143,18 @@ col_text(sqlite3_stmt *st, int col)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
+/* A status column; -1 (reported) when it holds no status name. */
+static int
+col_status(struct db *db, sqlite3_stmt *st, int col, enum status *out)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	if (!t || status_from_name((const char *)t, out) < 0)
+		return errorx("database '%s': '%s' is not a status", db->path,
+			      t ? (const char *)t : "NULL");
+	return 0;
+}
+
 static json_t *
 col_json(sqlite3_stmt *st, int col)
 {
@@ -600,8 +612,12 @@ db_flight_jobs(struct db *db, long flight, int *count)
 		jobs = xrealloc(jobs, sizeof(*jobs) * (size_t)(n + 1));
 		memset(&jobs[n], 0, sizeof(jobs[n]));
 		jobs[n].job = col_text(st, 0);
-		jobs[n].status = col_text(st, 1);
 		n++;
+		if (col_status(db, st, 1, &jobs[n - 1].status) < 0) {
+			sqlite3_finalize(st);
+			db_jobs_free(jobs, n);
+			return NULL;
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -643,7 +659,6 @@ db_jobs_free(struct db_job *jobs, int count)
 		return;
 	for (i = 0; i < count; i++) {
 		free(jobs[i].job);
-		free(jobs[i].status);
 		for (j = 0; j < jobs[i].nneeds; j++)
 			free(jobs[i].needs[j]);
 		free(jobs[i].needs);
@@ -703,13 +718,13 @@ db_job_claim_owned(struct db *db, long flight, const char *job, const struct db_
 
 int
 db_job_finish_owned(struct db *db, long flight, const char *job, const struct db_owner *me,
-		    const char *status, const char *note)
+		    enum status status, const char *note)
 {
 	int n = exec_stmt(db, "UPDATE jobs SET status = ?, note = ?, finished = ?, "
 			  "owner_pid = NULL, owner_start = NULL, owner_host = NULL, "
 			  "owner_boot = NULL, owner_pidns = NULL WHERE flight = ? AND job = ? "
 			  "AND status IN ('preparing','running') AND " OWNER_IS,
-			  "ssiisiussu", status, note, now_seconds(), flight, job, me->pid,
+			  "ssiisiussu", status_name(status), note, now_seconds(), flight, job, me->pid,
 			  me->pid_start, me->host, me->boot_id, me->pidns);
 
 	if (n < 0)
@@ -717,7 +732,7 @@ db_job_finish_owned(struct db *db, long flight, const char *job, const struct db
 	if (n == 0) {
 		errorx("flight %ld job '%s': this process (pid %ld) no longer owns it "
 		       "(recovery took it over); its status '%s' is not recorded",
-		       flight, job, me->pid, status);
+		       flight, job, me->pid, status_name(status));
 		return DB_NOT_OWNER;
 	}
 	return 0;
@@ -737,7 +752,7 @@ db_job_claim(struct db *db, long flight, const char *job, long pid,
 }
 
 int
-db_job_finish(struct db *db, long flight, const char *job, const char *status,
+db_job_finish(struct db *db, long flight, const char *job, enum status status,
 	      const char *note)
 {
 	struct db_owner me;
@@ -748,12 +763,12 @@ db_job_finish(struct db *db, long flight, const char *job, const char *status,
 }
 
 int
-db_job_settle(struct db *db, long flight, const char *job, const char *status,
+db_job_settle(struct db *db, long flight, const char *job, enum status status,
 	      const char *note)
 {
 	return exec_stmt(db, "UPDATE jobs SET status = ?, note = ?, finished = ? "
 			 "WHERE flight = ? AND job = ? AND status = 'queued'",
-			 "ssiis", status, note, now_seconds(), flight, job) < 0 ? -1 : 0;
+			 "ssiis", status_name(status), note, now_seconds(), flight, job) < 0 ? -1 : 0;
 }
 
 struct db_step *
@@ -776,8 +791,12 @@ db_job_steps(struct db *db, long flight, const char *job, int *count)
 		steps[n].testid = col_text(st, 2);
 		steps[n].always = sqlite3_column_int(st, 3);
 		steps[n].timeout = sqlite3_column_int(st, 4);
-		steps[n].status = col_text(st, 5);
 		n++;
+		if (col_status(db, st, 5, &steps[n - 1].status) < 0) {
+			sqlite3_finalize(st);
+			db_steps_free(steps, n);
+			return NULL;
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -799,7 +818,6 @@ db_steps_free(struct db_step *steps, int count)
 	for (i = 0; i < count; i++) {
 		free(steps[i].step);
 		free(steps[i].testid);
-		free(steps[i].status);
 	}
 	free(steps);
 }
@@ -813,13 +831,13 @@ db_step_start(struct db *db, long flight, const char *job, int stepno)
 }
 
 int
-db_step_finish(struct db *db, long flight, const char *job, int stepno, const char *status,
+db_step_finish(struct db *db, long flight, const char *job, int stepno, enum status status,
 	       const char *note)
 {
 	return exec_stmt(db, "UPDATE steps SET status = ?, note = ?, finished = "
 			 "CASE WHEN ? = 'skipped' THEN NULL ELSE ? END "
-			 "WHERE flight = ? AND job = ? AND stepno = ?", "sssiisi", status, note,
-			 status, now_seconds(), flight, job, (long)stepno) < 0 ? -1 : 0;
+			 "WHERE flight = ? AND job = ? AND stepno = ?", "sssiisi", status_name(status),
+			 note, status_name(status), now_seconds(), flight, job, (long)stepno) < 0 ? -1 : 0;
 }
 
 int

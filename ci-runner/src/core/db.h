@@ -20,6 +20,8 @@
 
 #include <jansson.h>
 
+#include "status.h"
+
 struct db;
 
 #define DB_BUSY_TIMEOUT_MS 10000
@@ -68,7 +70,7 @@ int db_flight_mark_finished(struct db *db, long flight);
 /* What the scheduler needs of each job of a flight. */
 struct db_job {
 	char *job;
-	char *status;
+	enum status status;
 	char **needs;
 	int nneeds;
 };
@@ -110,14 +112,14 @@ int db_job_claim_owned(struct db *db, long flight, const char *job,
  * its owner dead) so this one must not overwrite its status, -1 on error.
  */
 int db_job_finish_owned(struct db *db, long flight, const char *job,
-			const struct db_owner *me, const char *status, const char *note);
+			const struct db_owner *me, enum status status, const char *note);
 /* The same for this process (pid with start time pid_start): as above. */
 int db_job_claim(struct db *db, long flight, const char *job, long pid,
 		 unsigned long long pid_start);
-int db_job_finish(struct db *db, long flight, const char *job, const char *status,
+int db_job_finish(struct db *db, long flight, const char *job, enum status status,
 		  const char *note);
 /* Sets a queued job to status (blocked, aborted) with a note. */
-int db_job_settle(struct db *db, long flight, const char *job, const char *status,
+int db_job_settle(struct db *db, long flight, const char *job, enum status status,
 		  const char *note);
 
 struct db_step {
@@ -126,13 +128,13 @@ struct db_step {
 	char *testid;
 	int always;
 	int timeout;
-	char *status;
+	enum status status;
 };
 struct db_step *db_job_steps(struct db *db, long flight, const char *job, int *count);
 void db_steps_free(struct db_step *steps, int count);
 int db_step_start(struct db *db, long flight, const char *job, int stepno);
 int db_step_finish(struct db *db, long flight, const char *job, int stepno,
-		   const char *status, const char *note);
+		   enum status status, const char *note);
 
 /* A runvar's value: 1 and *value (caller frees), 0 when unset, -1 on error. */
 int db_runvar_read(struct db *db, long flight, const char *job, const char *name,

@@ -5,9 +5,11 @@
 #ifndef PVCI_SCHED_H
 #define PVCI_SCHED_H
 
+#include "status.h"
+
 struct sched_job {
 	const char *name;
-	const char *status;	/* queued, running, pass, fail, broken, blocked, aborted */
+	enum status status;
 	char *const *needs;
 	int nneeds;
 	int selected;		/* this run may start it */
@@ -25,9 +27,6 @@ struct sched_decision {
 	int job;
 	int because;
 };
-
-/* 1 for a status a job keeps for good. */
-int sched_status_final(const char *status);
 
 /*
  * The next decision. Blocking comes first (so a failure shows at once),

@@ -2,7 +2,7 @@
  * Recovery after a crash: jobs left "running" by a process that no longer
  * exists are marked broken, with a note, so nothing reads as still running
  * and the flight can go on. Their unfinished "always" steps (log capture,
- * cleanup) are run later by exec, which owns guests and overlays. Only
+ * cleanup) are run later by the flight runner (flight-run.c), which owns guests and overlays. Only
  * "flight run" (and the daemon) recovers; commands that only read do not.
  */
 #ifndef PVCI_RECOVER_H
