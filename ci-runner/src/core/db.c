@@ -701,13 +701,13 @@ db_owner_self(struct db_owner *me)
 
 int
 db_job_claim_owned(struct db *db, long flight, const char *job, const struct db_owner *me,
-		   const char *state)
+		   enum status state)
 {
 	int n = exec_stmt(db, "UPDATE jobs SET status = ?, owner_pid = ?, owner_start = ?, "
 			  "owner_host = ?, owner_boot = ?, owner_pidns = ?, started = ? "
 			  "WHERE flight = ? AND job = ? AND status = 'queued'", "siussuiis",
-			  state, me->pid, me->pid_start, me->host, me->boot_id, me->pidns,
-			  now_seconds(), flight, job);
+			  status_name(state), me->pid, me->pid_start, me->host, me->boot_id,
+			  me->pidns, now_seconds(), flight, job);
 
 	return n < 0 ? -1 : n > 0;
 }
@@ -748,7 +748,7 @@ db_job_claim(struct db *db, long flight, const char *job, long pid,
 		return -1;
 	me.pid = pid;
 	me.pid_start = pid_start;
-	return db_job_claim_owned(db, flight, job, &me, "running");
+	return db_job_claim_owned(db, flight, job, &me, STATUS_RUNNING);
 }
 
 int

@@ -101,10 +101,10 @@ int db_owner_self(struct db_owner *me);
 
 /*
  * Claims a queued job for owner me, setting its status to state
- * ("preparing" or "running"): 1 when claimed, 0 when not queued, -1.
+ * (STATUS_PREPARING or STATUS_RUNNING): 1 when claimed, 0 when not queued, -1.
  */
 int db_job_claim_owned(struct db *db, long flight, const char *job,
-		       const struct db_owner *me, const char *state);
+		       const struct db_owner *me, enum status state);
 /*
  * Finishes a job as a compare-and-set on its owner: the status is written
  * only while me still owns the job (preparing or running). 0 when written,

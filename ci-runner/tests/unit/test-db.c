@@ -152,8 +152,8 @@ test_finish_is_compare_and_set(void **state)
 
 	assert_int_equal(db_owner_self(&me), 0);
 	assert_true(me.host[0] && me.boot_id[0] && me.pidns && me.pid_start);
-	assert_int_equal(db_job_claim_owned(f->a, 1, "one", &me, "preparing"), 1);
-	assert_int_equal(db_job_claim_owned(f->b, 1, "one", &me, "running"), 0);
+	assert_int_equal(db_job_claim_owned(f->a, 1, "one", &me, STATUS_PREPARING), 1);
+	assert_int_equal(db_job_claim_owned(f->b, 1, "one", &me, STATUS_RUNNING), 0);
 
 	owners = db_running_jobs(f->b, &n);
 	assert_non_null(owners);
@@ -170,7 +170,7 @@ test_finish_is_compare_and_set(void **state)
 	db_owners_free(owners, n);
 
 	capture_begin();
-	n = db_job_finish_owned(f->a, 1, "one", &me, "pass", NULL);
+	n = db_job_finish_owned(f->a, 1, "one", &me, STATUS_PASS, NULL);
 	err = capture_end();
 	assert_int_equal(n, DB_NOT_OWNER);
 	assert_non_null(strstr(err, "no longer owns it"));
@@ -180,8 +180,8 @@ test_finish_is_compare_and_set(void **state)
 	free(status);
 
 	/* Its own job, still held: finished. */
-	assert_int_equal(db_job_claim_owned(f->a, 1, "two", &me, "running"), 1);
-	assert_int_equal(db_job_finish_owned(f->a, 1, "two", &me, "pass", NULL), 0);
+	assert_int_equal(db_job_claim_owned(f->a, 1, "two", &me, STATUS_RUNNING), 1);
+	assert_int_equal(db_job_finish_owned(f->a, 1, "two", &me, STATUS_PASS, NULL), 0);
 	status = job_status(f->b, "two");
 	assert_string_equal(status, "pass");
 	free(status);
@@ -222,8 +222,8 @@ test_locked_writes_fail(void **state)
 	db_set_busy_timeout(f->b, 50);
 	capture_begin();
 	rc1 = db_step_start(f->b, 1, "one", 1);
-	rc2 = db_step_finish(f->b, 1, "one", 1, "pass", NULL);
-	rc3 = db_job_settle(f->b, 1, "two", "blocked", "x");
+	rc2 = db_step_finish(f->b, 1, "one", 1, STATUS_PASS, NULL);
+	rc3 = db_job_settle(f->b, 1, "two", STATUS_BLOCKED, "x");
 	err = capture_end();
 	db_rollback(f->a);
 	assert_int_equal(rc1, -1);
