@@ -210,6 +210,53 @@ test_liveness(void **state)
 	assert_int_equal(recover_owner_liveness(&o, &me), RECOVER_UNKNOWN);
 }
 
+struct opener {
+	const char *path;
+	pid_t tid;
+	struct db *db;
+};
+
+static void *
+open_migrate(void *arg)
+{
+	struct opener *o = arg;
+
+	__atomic_store_n(&o->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+	o->db = db_open_mode(o->path, DB_MIGRATE);
+	return NULL;
+}
+
+/* 1 when thread tid sleeps (SQLite's busy handler waiting for a lock). */
+static int
+thread_sleeps(pid_t tid)
+{
+	char path[64], *text;
+	long nr = -1;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/syscall", (long)tid);
+	text = read_file(path, 4096, NULL);
+	if (text)
+		nr = strtol(text, NULL, 10);
+	free(text);
+	return nr == SYS_clock_nanosleep || nr == SYS_nanosleep;
+}
+
+struct writer {
+	struct db *db;
+	pid_t tid;
+	int rc;
+};
+
+static void *
+write_step(void *arg)
+{
+	struct writer *w = arg;
+
+	__atomic_store_n(&w->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+	w->rc = db_step_finish(w->db, 1, "one", 1, STATUS_PASS, NULL);
+	return NULL;
+}
+
 /* Another connection holds the write lock: status writes fail, reported. */
 static void
 test_locked_writes_fail(void **state)
@@ -235,6 +282,33 @@ test_locked_writes_fail(void **state)
 	/* Once the lock is gone the same writes go through. */
 	db_set_busy_timeout(f->b, DB_BUSY_TIMEOUT_MS);
 	assert_int_equal(db_step_start(f->b, 1, "one", 1), 0);
+}
+
+/* A status write waits for a lock another connection holds for a while. */
+static void
+test_locked_writes_wait(void **state)
+{
+	struct fixture *f = *state;
+	struct writer w = { .db = f->b };
+	pthread_t t;
+	char *status;
+	json_t *j;
+
+	assert_int_equal(db_begin(f->a), 0);
+	assert_int_equal(pthread_create(&t, NULL, write_step, &w), 0);
+	while (!__atomic_load_n(&w.tid, __ATOMIC_SEQ_CST) || !thread_sleeps(w.tid))
+		sched_yield();
+	/* It waits in SQLite's busy handler: let it in. */
+	assert_int_equal(db_commit(f->a), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(w.rc, 0);
+	j = db_job_json(f->a, 1, "one");
+	assert_non_null(j);
+	status = xstrdup(json_string_value(json_object_get(
+		json_array_get(json_object_get(j, "steps"), 0), "status")));
+	json_decref(j);
+	assert_string_equal(status, "pass");
+	free(status);
 }
 
 /*
@@ -347,37 +421,6 @@ test_only_create_creates(void **state)
 	free(path);
 }
 
-struct opener {
-	const char *path;
-	pid_t tid;
-	struct db *db;
-};
-
-static void *
-open_migrate(void *arg)
-{
-	struct opener *o = arg;
-
-	__atomic_store_n(&o->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
-	o->db = db_open_mode(o->path, DB_MIGRATE);
-	return NULL;
-}
-
-/* 1 when thread tid sleeps (SQLite's busy handler waiting for a lock). */
-static int
-thread_sleeps(pid_t tid)
-{
-	char path[64], *text;
-	long nr = -1;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/syscall", (long)tid);
-	text = read_file(path, 4096, NULL);
-	if (text)
-		nr = strtol(text, NULL, 10);
-	free(text);
-	return nr == SYS_clock_nanosleep || nr == SYS_nanosleep;
-}
-
 /*
  * Two processes open a database of an older schema at once, both after
  * seeing that it needs migrations: both succeed, the migrations run once.
@@ -477,6 +520,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_finish_is_compare_and_set, setup, teardown),
 		cmocka_unit_test(test_liveness),
 		cmocka_unit_test_setup_teardown(test_locked_writes_fail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked_writes_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_errors_are_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_artifact_exact_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_only_create_creates, setup, teardown),
