@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "config.h"
 #include "db.h"
 #include "instance.h"
 #include "log.h"
