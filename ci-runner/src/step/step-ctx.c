@@ -36,6 +36,8 @@ struct step_ctx {
 	char *work_dir;
 	char **lent;		/* strings lent by step_runvar, freed with the ctx */
 	int nlent;
+	/* A runvar could not be read: the step ends broken, whatever it returns. */
+	int read_failed;
 };
 
 long step_flight(const struct step_ctx *ctx) { return ctx->flight; }
@@ -59,12 +61,30 @@ step_seconds_left(const struct step_ctx *ctx)
 	return left > 0 ? (int)left : 0;
 }
 
+/*
+ * A read error must not pass for "unset": the step would go on with a
+ * default, or fail as if the recipe were wrong. It is logged and the step
+ * ends broken.
+ */
+static int
+runvar_read(struct step_ctx *ctx, const char *job, const char *name, char **value)
+{
+	int rc = db_runvar_read(ctx->db, ctx->flight, job, name, value);
+
+	if (rc < 0) {
+		step_log(ctx, "cannot read runvar '%s' of job '%s' from the database: "
+			 "the step is broken", name, job);
+		ctx->read_failed = 1;
+	}
+	return rc;
+}
+
 const char *
 step_runvar(struct step_ctx *ctx, const char *name)
 {
-	char *v = db_runvar_get(ctx->db, ctx->flight, ctx->job, name);
+	char *v = NULL;
 
-	if (!v)
+	if (runvar_read(ctx, ctx->job, name, &v) <= 0)
 		return NULL;
 	ctx->lent = xrealloc(ctx->lent, sizeof(char *) * (size_t)(ctx->nlent + 1));
 	ctx->lent[ctx->nlent++] = v;
@@ -85,7 +105,10 @@ step_set_runvar(struct step_ctx *ctx, const char *name, const char *value)
 char *
 step_job_runvar(struct step_ctx *ctx, const char *job, const char *name)
 {
-	return db_runvar_get(ctx->db, ctx->flight, job, name);
+	char *v = NULL;
+
+	runvar_read(ctx, job, name, &v);
+	return v;
 }
 
 int
@@ -287,6 +310,8 @@ step_ctx_run(const struct step_ctx_info *info, step_fn fn)
 	if (!ctx.db)
 		return STEP_BROKEN;
 	st = fn(&ctx);
+	if (ctx.read_failed)
+		st = STEP_BROKEN;
 	db_close(ctx.db);
 	for (i = 0; i < ctx.nlent; i++)
 		free(ctx.lent[i]);
