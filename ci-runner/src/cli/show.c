@@ -108,7 +108,7 @@ show_flight(struct instance *inst, long flight, int json)
 	size_t i;
 
 	if (!f)
-		return errorx("no flight %ld", flight);
+		return -1;
 	if (json) {
 		print_json(f);
 		json_decref(f);
@@ -132,7 +132,7 @@ show_job(struct instance *inst, long flight, const char *job, int json)
 	json_t *j = db_job_json(inst->db, flight, job);
 
 	if (!j)
-		return errorx("flight %ld has no job '%s'", flight, job);
+		return -1;
 	if (json)
 		print_json(j);
 	else

@@ -1106,6 +1106,8 @@ db_job_json(struct db *db, long flight, const char *job)
 	rc = step_row(db, st);
 	obj = rc > 0 ? row_json(st) : NULL;
 	sqlite3_finalize(st);
+	if (rc == 0)
+		errorx("flight %ld has no job '%s'", flight, job);
 	if (!obj)
 		return NULL;
 
@@ -1168,6 +1170,8 @@ db_flight_json(struct db *db, long flight)
 	rc = step_row(db, st);
 	obj = rc > 0 ? row_json(st) : NULL;
 	sqlite3_finalize(st);
+	if (rc == 0)
+		errorx("no flight %ld", flight);
 	if (!obj)
 		return NULL;
 

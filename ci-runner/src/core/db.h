@@ -178,6 +178,7 @@ int db_job_cleanup_done(struct db *db, long flight, const char *job);
  * Whole records, as JSON, for show/list/report. NULL if none or on error;
  * an error is reported.
  */
+/* A flight or job as JSON; NULL (reported, "no flight N" included) otherwise. */
 json_t *db_flight_json(struct db *db, long flight);
 json_t *db_job_json(struct db *db, long flight, const char *job);
 json_t *db_flight_list_json(struct db *db, const char *branch, long limit);
