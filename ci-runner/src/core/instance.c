@@ -11,6 +11,7 @@
 #include "config.h"
 #include "db.h"
 #include "instance.h"
+#include "layout.h"
 #include "log.h"
 #include "proc.h"
 #include "recover.h"
@@ -61,10 +62,6 @@ instance_path(const struct instance *inst, const char *config_key)
 	return v ? instance_resolve(inst->home, v) : NULL;
 }
 
-static const char *const instance_dirs[] = {
-	"logs", "artifacts", "images", "overlays", "work", "cache", "keys",
-};
-
 int
 instance_init(const char *home)
 {
@@ -80,9 +77,9 @@ instance_init(const char *home)
 	 */
 	if (mkdir_p(home, 0755) < 0)
 		return -1;
-	for (i = 0; i < sizeof(instance_dirs) / sizeof(instance_dirs[0]); i++) {
-		char *d = path_join(home, instance_dirs[i]);
-		int rc = mkdir_p(d, strcmp(instance_dirs[i], "keys") ? 0755 : 0700);
+	for (i = 0; layout_dirs[i]; i++) {
+		char *d = path_join(home, layout_dirs[i]);
+		int rc = mkdir_p(d, strcmp(layout_dirs[i], LAYOUT_KEYS_DIR) ? 0755 : 0700);
 
 		free(d);
 		if (rc < 0)

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "flight-run.h"
 #include "instance.h"
+#include "layout.h"
 #include "log.h"
 #include "proc.h"
 #include "recover.h"
@@ -104,7 +105,7 @@ static int
 open_step_log(struct instance *inst, long flight, const char *job, const struct db_step *row,
 	      char **path_out)
 {
-	char *dir = xasprintf("%s/logs/%ld/%s", inst->home, flight, job);
+	char *dir = layout_job_logs(inst->home, flight, job);
 	char *path;
 	int fd;
 
@@ -112,8 +113,8 @@ open_step_log(struct instance *inst, long flight, const char *job, const struct 
 		free(dir);
 		return -1;
 	}
-	path = xasprintf("%s/%02d.%s.log", dir, row->stepno, row->testid);
 	free(dir);
+	path = layout_step_log(inst->home, flight, job, row->stepno, row->testid);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		error("cannot open step log '%s'", path);
