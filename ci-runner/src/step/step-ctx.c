@@ -234,7 +234,11 @@ run_common(struct step_ctx *ctx, const char *const argv[], const char *cwd,
 	log_argv(ctx, argv, cwd);
 	rc = proc_run(argv, &o);
 	if (rc == PROC_TIMEOUT)
+		return STEP_RUN_TIMEOUT;
+	if (rc < 0) {
+		step_log(ctx, "'%s' could not be run", argv[0]);
 		return -1;
+	}
 	if (rc != 0)
 		step_log(ctx, "'%s' exited with status %d", argv[0], rc);
 	return rc;
