@@ -13,6 +13,7 @@
 #include "instance.h"
 #include "log.h"
 #include "progress.h"
+#include "recover.h"
 #include "show.h"
 #include "util.h"
 
@@ -156,7 +157,7 @@ flight_create_cmd(const struct cmd_opts *opts, int argc, char **argv)
 	fo.runvars = runvar_opts;
 	fo.nrunvars = nrunvars;
 
-	inst = instance_open(opts->home);
+	inst = instance_open(opts->home, INSTANCE_WRITE);
 	if (!inst)
 		goto out;
 	flight = flight_create(inst, &fo);
@@ -204,9 +205,13 @@ flight_run(const struct cmd_opts *opts, int argc, char **argv)
 		return cmd_usage_error(&cmd_flight_entry, "flight run needs one FLIGHT");
 	if (parse_flight_number(argv[optind], &flight) < 0)
 		return EXIT_USAGE;
-	inst = instance_open(opts->home);
+	inst = instance_open(opts->home, INSTANCE_RUN);
 	if (!inst)
 		return EXIT_ERROR;
+	if (recover_orphans(inst) < 0) {
+		instance_close(inst);
+		return EXIT_ERROR;
+	}
 	out = run_flight(inst, flight, glob, &progress_listener);
 	if (out != RUN_ERROR)
 		show_flight_summary(inst, flight);
@@ -235,7 +240,7 @@ flight_show(const struct cmd_opts *opts, int argc, char **argv)
 		return cmd_usage_error(&cmd_flight_entry, "flight show needs one FLIGHT");
 	if (parse_flight_number(argv[optind], &flight) < 0)
 		return EXIT_USAGE;
-	inst = instance_open(opts->home);
+	inst = instance_open(opts->home, INSTANCE_READ);
 	if (!inst)
 		return EXIT_ERROR;
 	rc = show_flight(inst, flight, json) < 0 ? EXIT_ERROR : EXIT_PASS;
@@ -276,7 +281,7 @@ flight_list(const struct cmd_opts *opts, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage_error(&cmd_flight_entry, "flight list takes no arguments");
-	inst = instance_open(opts->home);
+	inst = instance_open(opts->home, INSTANCE_READ);
 	if (!inst)
 		return EXIT_ERROR;
 	rc = show_flight_list(inst, branch, limit, json) < 0 ? EXIT_ERROR : EXIT_PASS;

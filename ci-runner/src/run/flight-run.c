@@ -371,9 +371,11 @@ recover_cleanups(struct run *run)
 {
 	struct instance *inst = run->inst;
 	unsigned long long me = proc_start_time(getpid());
-	struct db_owner *jobs;
+	struct db_owner *jobs, self;
 	int n = 0, i;
 
+	if (db_owner_self(&self) < 0)
+		return -1;
 	jobs = db_jobs_needing_cleanup(inst->db, &n);
 	if (!jobs)
 		return -1;
@@ -382,7 +384,7 @@ recover_cleanups(struct run *run)
 			.type = RUN_JOB_CLEANUP, .flight = jobs[i].flight, .job = jobs[i].job,
 		};
 
-		if (jobs[i].pid && recover_owner_alive(jobs[i].pid, jobs[i].pid_start))
+		if (jobs[i].pid && recover_owner_liveness(&jobs[i], &self) != RECOVER_DEAD)
 			continue;
 		if (db_job_claim_cleanup(inst->db, jobs[i].flight, jobs[i].job, jobs[i].pid,
 					 (long)getpid(), me) <= 0)

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "config.h"
 #include "db.h"
 #include "instance.h"
 #include "layout.h"
@@ -45,6 +46,8 @@ const char *step_name(const struct step_ctx *ctx) { return ctx->step; }
 const char *step_testid(const struct step_ctx *ctx) { return ctx->testid; }
 const struct config *step_config(const struct step_ctx *ctx) { return ctx->cfg; }
 const char *step_home(const struct step_ctx *ctx) { return ctx->home; }
+const char *step_setting(const struct step_ctx *ctx, const char *key) { return config_str(ctx->cfg, key); }
+long step_setting_int(const struct step_ctx *ctx, const char *key) { return config_int(ctx->cfg, key); }
 int step_timeout(const struct step_ctx *ctx) { return ctx->timeout; }
 int step_log_fd(const struct step_ctx *ctx) { return ctx->log_fd; }
 const char *step_log_path(const struct step_ctx *ctx) { return ctx->log_path; }

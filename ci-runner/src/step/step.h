@@ -48,7 +48,11 @@ const char *step_job(const struct step_ctx *ctx);
 int step_number(const struct step_ctx *ctx);
 const char *step_name(const struct step_ctx *ctx);	/* e.g. "storage-stress" */
 const char *step_testid(const struct step_ctx *ctx);	/* the recipe's name for this step */
+/* The instance's config, to hand on to layers that take it (keys); opaque here. */
 const struct config *step_config(const struct step_ctx *ctx);
+/* One setting of config.json ("guest.memory_mib"): lent string, or number. */
+const char *step_setting(const struct step_ctx *ctx, const char *key);
+long step_setting_int(const struct step_ctx *ctx, const char *key);
 const char *step_home(const struct step_ctx *ctx);	/* the instance directory */
 int step_timeout(const struct step_ctx *ctx);		/* this step's limit, seconds */
 int step_seconds_left(const struct step_ctx *ctx);	/* before exec kills the step */

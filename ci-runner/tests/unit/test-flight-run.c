@@ -83,7 +83,7 @@ setup(void **state)
 	snprintf(s->dir, sizeof(s->dir), "/tmp/pvci-unit-flight-run.XXXXXX");
 	assert_non_null(mkdtemp(s->dir));
 	assert_int_equal(instance_init(s->dir), 0);
-	s->inst = instance_open(s->dir);
+	s->inst = instance_open(s->dir, INSTANCE_RUN);
 	assert_non_null(s->inst);
 	s->recipe = path_join(s->dir, "ev.json");
 	assert_int_equal(write_file_atomic(s->recipe, recipe_text, strlen(recipe_text), 0644), 0);

@@ -66,7 +66,7 @@ setup(void **state)
 	snprintf(s->dir, sizeof(s->dir), "/tmp/pvci-unit-step-run.XXXXXX");
 	assert_non_null(mkdtemp(s->dir));
 	assert_int_equal(instance_init(s->dir), 0);
-	s->inst = instance_open(s->dir);
+	s->inst = instance_open(s->dir, INSTANCE_RUN);
 	assert_non_null(s->inst);
 	assert_int_equal(db_begin(s->inst->db), 0);
 	s->flight = db_flight_insert(s->inst->db, "b", "play", "unit");
