@@ -34,8 +34,11 @@ print_event(const struct run_event *ev, void *opaque)
 		       ev->elapsed, ev->flight, ev->job);
 		break;
 	case RUN_JOB_UNRUNNABLE:
-		fprintf(stderr, "pvci: job '%s' waits on job '%s' (%s), which this run may "
-			"not start\n", ev->job, ev->need, status_name(ev->need_status));
+		if (ev->need)
+			fprintf(stderr, "pvci: job '%s' waits on job '%s' (%s), which this run "
+				"may not start\n", ev->job, ev->need, status_name(ev->need_status));
+		else
+			fprintf(stderr, "pvci: job '%s' could not run\n", ev->job);
 		break;
 	case RUN_WAITING:
 		printf("waiting: jobs this run needs are running in another process\n");

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "db.h"
 #include "instance.h"
+#include "layout.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
@@ -88,10 +89,6 @@ logs_hold_flights(const char *home)
 	return found;
 }
 
-static const char *const instance_dirs[] = {
-	"logs", "artifacts", "images", "overlays", "work", "cache", "keys",
-};
-
 int
 instance_init(const char *home)
 {
@@ -107,9 +104,9 @@ instance_init(const char *home)
 	 */
 	if (mkdir_p(home, 0755) < 0)
 		return -1;
-	for (i = 0; i < sizeof(instance_dirs) / sizeof(instance_dirs[0]); i++) {
-		char *d = path_join(home, instance_dirs[i]);
-		int rc = mkdir_p(d, strcmp(instance_dirs[i], "keys") ? 0755 : 0700);
+	for (i = 0; layout_dirs[i]; i++) {
+		char *d = path_join(home, layout_dirs[i]);
+		int rc = mkdir_p(d, strcmp(layout_dirs[i], LAYOUT_KEYS_DIR) ? 0755 : 0700);
 
 		free(d);
 		if (rc < 0)

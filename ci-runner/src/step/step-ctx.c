@@ -14,6 +14,7 @@
 #include "config.h"
 #include "db.h"
 #include "instance.h"
+#include "layout.h"
 #include "log.h"
 #include "proc.h"
 #include "step-ctx.h"
@@ -181,26 +182,24 @@ step_image(struct step_ctx *ctx, const char *name)
 	return img;
 }
 
-static const char *
-job_dir(struct step_ctx *ctx, char **slot, const char *top)
-{
-	if (!*slot) {
-		*slot = xasprintf("%s/%s/%ld/%s", ctx->home, top, ctx->flight, ctx->job);
-		mkdir_p(*slot, 0755);
-	}
-	return *slot;
-}
-
 const char *
 step_artifacts_dir(struct step_ctx *ctx)
 {
-	return job_dir(ctx, &ctx->artifacts_dir, "artifacts");
+	if (!ctx->artifacts_dir) {
+		ctx->artifacts_dir = layout_job_artifacts(ctx->home, ctx->flight, ctx->job);
+		mkdir_p(ctx->artifacts_dir, 0755);
+	}
+	return ctx->artifacts_dir;
 }
 
 const char *
 step_work_dir(struct step_ctx *ctx)
 {
-	return job_dir(ctx, &ctx->work_dir, "work");
+	if (!ctx->work_dir) {
+		ctx->work_dir = layout_job_work(ctx->home, ctx->flight, ctx->job);
+		mkdir_p(ctx->work_dir, 0755);
+	}
+	return ctx->work_dir;
 }
 
 static void
@@ -261,7 +260,11 @@ run_common(struct step_ctx *ctx, const char *const argv[], const char *cwd,
 	log_argv(ctx, argv, cwd);
 	rc = proc_run(argv, &o);
 	if (rc == PROC_TIMEOUT)
+		return STEP_RUN_TIMEOUT;
+	if (rc < 0) {
+		step_log(ctx, "'%s' could not be run", argv[0]);
 		return -1;
+	}
 	if (rc != 0)
 		step_log(ctx, "'%s' exited with status %d", argv[0], rc);
 	return rc;
@@ -301,7 +304,7 @@ step_ctx_run(const struct step_ctx_info *info, step_fn fn)
 		.timeout = info->timeout, .deadline = info->deadline, .log_fd = info->log_fd,
 		.log_path = info->log_path,
 	};
-	char *db_path = path_join(info->home, "results.db");
+	char *db_path = layout_db(info->home);
 	enum step_status st;
 	int i;
 

@@ -101,9 +101,11 @@ const char *step_log_path(const struct step_ctx *ctx);
  * Runs argv (no shell) with its output appended to the step log, within
  * timeout seconds (0: what is left of the step's own limit). cwd and env
  * (extra "NAME=VALUE" entries, NULL-terminated) may be NULL. Returns the
- * exit status, 128+signal if it was killed, or -1 if it could not be
- * started or ran out of time (logged).
+ * exit status, 128+signal if it was killed, STEP_RUN_TIMEOUT if it ran out
+ * of time, or -1 if it could not be started (no fork, no pipe: the
+ * infrastructure) or its output was too long (logged).
  */
+#define STEP_RUN_TIMEOUT (-2)
 int step_run(struct step_ctx *ctx, const char *const argv[], const char *cwd,
 	     const char *const env[], int timeout);
 /* As step_run, with stdout captured (at most max bytes) into *out. */
