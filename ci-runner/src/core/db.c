@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "layout.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
@@ -1135,9 +1136,9 @@ db_job_json(struct db *db, long flight, const char *job)
 		goto fail;
 	for (i = 0; i < json_array_size(steps); i++) {
 		json_t *s = json_array_get(steps, i);
-		char *log = xasprintf("logs/%ld/%s/%02d.%s.log", flight, job,
-				      (int)json_integer_value(json_object_get(s, "stepno")),
-				      json_string_value(json_object_get(s, "testid")));
+		char *log = layout_step_log(NULL, flight, job,
+					    (int)json_integer_value(json_object_get(s, "stepno")),
+					    json_string_value(json_object_get(s, "testid")));
 
 		json_object_set_new(s, "log", json_string(log));
 		free(log);

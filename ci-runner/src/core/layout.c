@@ -35,6 +35,12 @@ layout_db(const char *home)
 }
 
 char *
+layout_logs(const char *home)
+{
+	return under(home, xstrdup("logs"));
+}
+
+char *
 layout_flight_logs(const char *home, long flight)
 {
 	return under(home, xasprintf("logs/%ld", flight));

@@ -26,6 +26,7 @@ extern const char *const layout_dirs[];
 char *layout_config(const char *home);
 char *layout_db(const char *home);
 
+char *layout_logs(const char *home);
 char *layout_flight_logs(const char *home, long flight);
 char *layout_job_logs(const char *home, long flight, const char *job);
 char *layout_step_log(const char *home, long flight, const char *job, int stepno,

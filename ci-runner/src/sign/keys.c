@@ -17,6 +17,7 @@
 #include "config.h"
 #include "instance.h"
 #include "keys.h"
+#include "layout.h"
 #include "log.h"
 #include "util.h"
 
@@ -60,7 +61,7 @@ keys_instance_config(const char *home_opt, char **home)
 	struct config *cfg;
 
 	*home = instance_home(home_opt);
-	path = path_join(*home, "config.json");
+	path = layout_config(*home);
 	if (!file_exists(path)) {
 		errorx("no pvci instance in '%s' (run 'pvci init' there, or give --home "
 		       "or PVCI_HOME)", *home);
