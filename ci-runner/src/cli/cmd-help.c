@@ -6,7 +6,7 @@
 #include "step.h"
 
 static int
-cmd_help_exec(const struct cmd_opts *opts, int argc, char **argv)
+cmd_help_exec(struct cmd_opts *opts, int argc, char **argv)
 {
 	const struct cmd_entry *const *t = cmd_table();
 	const struct step_def *steps;

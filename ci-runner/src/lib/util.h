@@ -45,6 +45,8 @@ int parse_long(const char *s, long *out);
 int glob_match(const char *pattern, const char *name);
 
 char *path_join(const char *dir, const char *name);
+/* path made absolute against the current folder (not resolved further). */
+char *path_absolute(const char *path);
 int mkdir_p(const char *path, mode_t mode);
 /* Removes a directory tree; a missing path is not an error. */
 int remove_tree(const char *path);
@@ -55,6 +57,18 @@ char *read_file(const char *path, size_t max, size_t *len);
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 int copy_file(const char *from, const char *to, mode_t mode);
 int file_exists(const char *path);
+
+/*
+ * A copy of s with secrets replaced by REDACTED: the password (or, for
+ * http and https, a lone user name, usually a token) of every URL's
+ * user:password@ part, and the value of every PKCS#11 "pin-value=". For
+ * anything printed or stored that may hold a URL or a key URI: logs, argv
+ * shown in logs, runvars, reports. secrets_present() is 1 when it would
+ * change s.
+ */
+#define REDACTED "***"
+char *redact_secrets(const char *s);
+int secrets_present(const char *s);
 
 /* SHA-256 of a file as 64 lower-case hex digits; size optional. */
 int sha256_file(const char *path, char hex[65], off_t *size);
