@@ -124,10 +124,13 @@ keys_show(struct cmd_opts *opts, int argc, char **argv)
 	bad |= show_cert("ca", kp.ca, now) < 0;
 	bad |= show_cert("codesign", kp.cert, now) < 0;
 	/* Only where the key is, never what it is. */
-	if (keys_is_pkcs11(kp.key))
-		printf("key: %s (PKCS#11, module %s)\n", kp.key,
+	if (keys_is_pkcs11(kp.key)) {
+		char *shown = redact_secrets(kp.key);
+
+		printf("key: %s (PKCS#11, module %s)\n", shown,
 		       kp.pkcs11_module ? kp.pkcs11_module : "unset");
-	else
+		free(shown);
+	} else
 		printf("key: %s (%s)\n", kp.key, file_exists(kp.key) ? "present" : "missing");
 	printf("chain: %s (%s)\n", kp.chain, file_exists(kp.chain) ? "present" : "missing");
 	keys_paths_release(&kp);
