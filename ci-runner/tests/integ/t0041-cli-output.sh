@@ -8,7 +8,7 @@ init_instance
 cat >"$TEST_DIR/wait.json" <<'JSON'
 { "name": "wait", "jobs": [ { "name": "a",
   "runvars": {
-    "cmd_wait": ["sh", "-c", "i=0; while [ ! -e \"$PVCI_MARK\" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done; test -e \"$PVCI_MARK\""],
+    "cmd_wait": ["sh", "-c", "read line <\"$PVCI_MARK\"; true"],
     "cmd_after": ["sh", "-c", "touch \"$PVCI_MARK.after\""] },
   "steps": [ { "step": "run", "as": "wait" }, { "step": "run", "as": "after" } ] } ] }
 JSON
@@ -29,9 +29,12 @@ like "it says which flight it made" "$err" "made flight 2, but could not write i
 is "the flight exists" "$(pvci flight list --json | jq -r '.[0].flight')" 2
 
 # The first line (the first step starting) reaches head, which exits; only
-# then may the step end, so the next progress lines meet a closed pipe.
+# then does the step end (it reads a FIFO the reader writes after head), so
+# the next progress lines meet a closed pipe.
 rm -f "$PVCI_MARK" "$PVCI_MARK.after"
-pvci flight run 2 2>"$TEST_DIR/run.err" | { head -1 >/dev/null; touch "$PVCI_MARK"; }
+mkfifo "$PVCI_MARK"
+pvci flight run 2 2>"$TEST_DIR/run.err" |
+	{ head -1 >/dev/null; timeout 120 sh -c 'echo go >"$1"' _ "$PVCI_MARK"; }
 rc=${PIPESTATUS[0]}
 is "flight run | head -1 finishes with the run's status" "$rc" 0
 is "the job passed" "$(job_status 2 a)" pass
