@@ -34,5 +34,5 @@ like "null for a required setting is refused" "$out" \
 echo '{"nosection": {}}' >"$PVCI_HOME/config.json"
 out=$(pvci flight list 2>&1)
 like "an unknown section is refused even when empty" "$out" "config.json: unknown section 'nosection'"
-PVCI_HOME= out=$(pvci --home "$TEST_DIR/other" flight list 2>&1)
+out=$(pvci --home "$TEST_DIR/other" flight list 2>&1)
 like "a missing instance is named with a hint" "$out" "no pvci instance in '$TEST_DIR/other'.*pvci init"
