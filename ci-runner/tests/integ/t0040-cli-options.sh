@@ -3,7 +3,7 @@
 # only; -v after the command; help --help; --version; --home ''; keys show
 # without keys; image build's relative paths.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 23
 init_instance
 
 cat >"$TEST_DIR/one.json" <<'JSON'
@@ -36,6 +36,9 @@ is "--verbose after the command is taken" "$rc" 0
 out=$(pvci help --help 2>&1); rc=$?
 is "help --help succeeds" "$rc" 0
 like "help --help describes help" "$out" "^usage: pvci \[--home DIR\] help "
+
+out=$(pvci help -v job 2>&1); rc=$?
+like "help takes -v too" "$rc $out" "^0 usage: pvci \[--home DIR\] job show"
 
 out=$(pvci --version); rc=$?
 is "--version succeeds" "$rc" 0
