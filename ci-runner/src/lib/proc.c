@@ -198,6 +198,16 @@ child_report(const struct child_plan *pl, int stage)
 	_exit(127);
 }
 
+/* dup2(), which leaves close-on-exec set when from is already to. */
+static void
+move_fd(int from, int to)
+{
+	if (from == to)
+		fcntl(to, F_SETFD, 0);
+	else
+		dup2(from, to);
+}
+
 /* In the child: async-signal-safe calls only (see struct child_plan). */
 static void
 child_exec(const char *const argv[], const struct child_plan *pl)
@@ -205,11 +215,16 @@ child_exec(const char *const argv[], const struct child_plan *pl)
 	struct sigaction sa;
 	sigset_t none;
 	int out = pl->out_fd >= 0 ? pl->out_fd : pl->devnull;
+	pid_t ppid;
 
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* The parent may have died before PR_SET_PDEATHSIG took effect. */
-	if (getppid() != pl->parent)
+	/*
+	 * The parent may have died before PR_SET_PDEATHSIG took effect. (A
+	 * child in a PID namespace of its own sees its parent as 0.)
+	 */
+	ppid = getppid();
+	if (ppid != pl->parent && ppid != 0)
 		_exit(127);
 	/* Ignored and blocked signals survive exec: give the program defaults. */
 	memset(&sa, 0, sizeof(sa));
@@ -220,9 +235,9 @@ child_exec(const char *const argv[], const struct child_plan *pl)
 	sigaction(SIGHUP, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	dup2(pl->devnull, 0);
-	dup2(pl->capture_fd >= 0 ? pl->capture_fd : out, 1);
-	dup2(out, 2);
+	move_fd(pl->devnull, 0);
+	move_fd(pl->capture_fd >= 0 ? pl->capture_fd : out, 1);
+	move_fd(out, 2);
 	if (pl->cwd && chdir(pl->cwd) < 0)
 		child_report(pl, CHILD_CHDIR);
 	execve(pl->path, (char *const *)argv, pl->envp);
