@@ -152,10 +152,13 @@ stdout_failed(int err)
 {
 	if (stdout_errno)
 		return -1;
+	/* A write that failed inside printf() left no errno behind. */
+	if (!err && stdout_reader_gone())
+		err = EPIPE;
+	stdout_errno = err ? err : EIO;
 	if (!err)
-		err = stdout_reader_gone() ? EPIPE : EIO;
-	stdout_errno = err;
-	if (err != EPIPE)
+		fprintf(stderr, "pvci: cannot write to standard output\n");
+	else if (err != EPIPE)
 		fprintf(stderr, "pvci: cannot write to standard output: %s\n", strerror(err));
 	return -1;
 }
