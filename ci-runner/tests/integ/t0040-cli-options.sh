@@ -3,7 +3,7 @@
 # only; -v after the command; help --help; --version; --home ''; keys show
 # without keys; image build's relative paths.
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 24
 init_instance
 
 cat >"$TEST_DIR/one.json" <<'JSON'
@@ -51,6 +51,8 @@ fi
 out=$(pvci --home '' flight list 2>&1); rc=$?
 is "--home '' is a usage error" "$rc" 64
 like "it says why" "$out" "option '--home' needs a directory"
+pvci flight list --home= >/dev/null 2>&1; rc=$?
+is "an empty --home= after the command is refused too" "$rc" 64
 
 err=$(pvci keys show 2>&1 >"$TEST_DIR/keys.out"); rc=$?
 is "keys show without keys exits 3" "$rc" 3
