@@ -2,12 +2,14 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "log.h"
+#include "util.h"
 
 static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_init_entry,
@@ -183,6 +185,24 @@ cmd_close_stdout(void)
 	if (rc < 0 && stdout_errno == EPIPE)
 		return 0;
 	return rc;
+}
+
+int
+cmd_progress(const char *fmt, ...)
+{
+	va_list ap;
+	char *text, *shown;
+
+	if (stdout_errno || ferror(stdout))
+		return -1;
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	shown = redact_secrets(text);
+	fputs(shown, stdout);
+	free(shown);
+	free(text);
+	return cmd_flush_stdout();
 }
 
 int

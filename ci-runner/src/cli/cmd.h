@@ -78,4 +78,11 @@ int cmd_getopt(const struct cmd_form *form, struct cmd_opts *opts, int argc, cha
 int cmd_flush_stdout(void);
 int cmd_close_stdout(void);
 
+/*
+ * For progress lines (flight run): prints with secrets redacted and flushes
+ * at once; once standard output has failed (the reader went away) it
+ * prints nothing more and returns -1, so a run goes on quietly.
+ */
+int cmd_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

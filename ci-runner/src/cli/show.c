@@ -24,8 +24,7 @@ out(const char *fmt, ...)
 	char *text, *shown;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		fatalx("out of memory");
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
 	shown = redact_secrets(text);
 	fputs(shown, stdout);

@@ -70,6 +70,16 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		fatalx("out of memory");
+	return s;
+}
+
 void
 strbuf_init(struct strbuf *sb)
 {
