@@ -56,6 +56,16 @@ all: pvci
 FLAVOUR := build/flavour
 $(shell mkdir -p build; [ "$$(cat $(FLAVOUR) 2>/dev/null)" = "san:$(SANITIZE)" ] || echo "san:$(SANITIZE)" >$(FLAVOUR))
 
+# The version --version prints: git describe of the source tree, else (a
+# release tarball) the file VERSION, else "unknown". main.o is rebuilt when
+# it changes.
+PVCI_VERSION := $(if $(wildcard $(CURDIR)/.git),$(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null))
+PVCI_VERSION := $(or $(PVCI_VERSION),$(shell cat $(CURDIR)/VERSION 2>/dev/null),unknown)
+VERSION_STAMP := build/version
+$(shell mkdir -p build; [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = "$(PVCI_VERSION)" ] || echo "$(PVCI_VERSION)" >$(VERSION_STAMP))
+$(OBJ_DIR)/cli/main.o: CFLAGS += -DPVCI_VERSION='"$(PVCI_VERSION)"'
+$(OBJ_DIR)/cli/main.o: $(VERSION_STAMP)
+
 pvci: $(OBJ_DIR)/cli/main.o $(LAYER_LIBS) $(FLAVOUR)
 	$(CC) $(LDFLAGS) -o $@ $(OBJ_DIR)/cli/main.o -Wl,--start-group $(LAYER_LIBS) -Wl,--end-group $(LDLIBS)
 

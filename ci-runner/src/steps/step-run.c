@@ -66,7 +66,8 @@ step_run_command(struct step_ctx *ctx)
 	rc = step_run(ctx, (const char *const *)argv, step_work_dir(ctx), NULL, 0);
 	if (rc == 0) {
 		st = STEP_PASS;
-	} else if (rc == 127) {
+	} else if (rc < 0 && step_seconds_left(ctx) > 0) {
+		/* Not started (not found, fork or pipe failed): the reason is logged. */
 		step_log(ctx, "error: cannot run '%s'", argv[0]);
 		st = STEP_BROKEN;
 	} else if (rc == STEP_RUN_TIMEOUT) {

@@ -133,7 +133,7 @@ test_run_step_without_fork_is_broken(void **state)
 	fail_fork = 1;
 	assert_int_equal(run_step(s, step_run_command), STEP_BROKEN);
 	fail_fork = 0;
-	assert_true(log_has(s, "error: cannot start 'true'"));
+	assert_true(log_has(s, "'true' could not be run"));
 	assert_false(log_has(s, "did not finish in time"));
 }
 

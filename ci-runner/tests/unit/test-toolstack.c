@@ -67,11 +67,14 @@ test_lifecycle(void **state)
 	assert_int_equal(toolstack_start(dom), 0);
 	assert_int_equal(toolstack_state(dom, &st), 0);
 	assert_int_equal(st, TS_STATE_RUNNING);
-	/* The start event arrives while we wait. */
+	/*
+	 * The start event arrives while we wait: up to a minute, which a slow
+	 * (sanitizer) build on a loaded machine needs; it is over at the event.
+	 */
 	ev = TS_EVENT_NONE;
-	for (i = 0; i < 20 && ev != TS_EVENT_STARTED; i++)
+	for (i = 0; i < 600 && ev != TS_EVENT_STARTED; i++)
 		if (toolstack_next_event(dom, &ev) == 0)
-			toolstack_wait(ts, 10);
+			toolstack_wait(ts, 100);
 	assert_int_equal(ev, TS_EVENT_STARTED);
 
 	fd = mkstemp(path);
