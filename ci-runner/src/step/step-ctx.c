@@ -205,14 +205,17 @@ step_work_dir(struct step_ctx *ctx)
 static void
 log_line(int fd, const char *fmt, va_list ap)
 {
-	char stamp[32], msg[4096];
+	char stamp[32], msg[4096], *clean;
 	struct tm tm;
 	time_t t = time(NULL);
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	dprintf(fd, "%s %s\n", stamp, msg);
+	/* Every line of a step log may quote a URL or key URI (argv, errors). */
+	clean = redact_secrets(msg);
+	dprintf(fd, "%s %s\n", stamp, clean);
+	free(clean);
 }
 
 void
