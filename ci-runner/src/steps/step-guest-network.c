@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,35 +70,83 @@ struct server {
 	char *out;	/* its JSON output file */
 };
 
+/* The absolute path of prog in $PATH; caller frees; NULL (reported) if none. */
+static char *
+find_in_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *colon ? colon + 1 : colon) {
+		char *cand;
+
+		colon = strchrnul(p, ':');
+		if (colon == p)
+			continue;
+		cand = xasprintf("%.*s/%s", (int)(colon - p), p, prog);
+		if (access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+	}
+	errorx("cannot run '%s': not found in PATH", prog);
+	return NULL;
+}
+
+/*
+ * Starts "iperf3 -s -1" on 127.0.0.1:port. The server must not outlive this
+ * step process (a time limit or a killed pvci would leave it listening), so
+ * it asks the kernel for SIGKILL when its parent dies, and exits at once if
+ * the parent died before it asked. Between fork() and exec() the child makes
+ * only async-signal-safe calls: argv, the path and the failure message are
+ * all made before fork().
+ */
 static int
 server_start(struct guest *g, int port, const char *tag, struct server *s)
 {
-	char portstr[16];
+	static const char fail_msg[] = "pvci: cannot run the iperf3 server\n";
+	char portstr[16], *prog;
+	const char *argv[] = { "iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", portstr,
+			       "--json", NULL };
+	int fd, devnull, logfd = step_log_fd(g->ctx);
+	pid_t parent = getpid();
 	double deadline;
-	int fd;
 
 	snprintf(portstr, sizeof(portstr), "%d", port);
+	prog = find_in_path("iperf3");
+	if (prog == NULL)
+		return -1;
 	s->out = xasprintf("%s/iperf3-server-%s.json", step_work_dir(g->ctx), tag);
 	fd = open(s->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
+	if (fd < 0) {
+		free(prog);
 		return error("cannot create '%s'", s->out);
+	}
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull < 0) {
+		close(fd);
+		free(prog);
+		return error("cannot open '/dev/null'");
+	}
 	s->pid = fork();
 	if (s->pid < 0) {
 		close(fd);
+		close(devnull);
+		free(prog);
 		return error("cannot start the iperf3 server");
 	}
 	if (s->pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(126);
 		setpgid(0, 0);
-		dup2(devnull, 0);
-		dup2(fd, 1);
-		dup2(step_log_fd(g->ctx), 2);
-		execlp("iperf3", "iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", portstr, "--json",
-		       (char *)NULL);
-		dprintf(2, "pvci: cannot run 'iperf3': %s\n", strerror(errno));
+		/* dup2 clears FD_CLOEXEC on the copies. */
+		if (dup2(devnull, 0) < 0 || dup2(fd, 1) < 0 || dup2(logfd, 2) < 0)
+			_exit(126);
+		execve(prog, (char *const *)argv, environ);
+		if (write(2, fail_msg, sizeof(fail_msg) - 1) < 0)
+			_exit(127);
 		_exit(127);
 	}
+	close(devnull);
+	free(prog);
 	setpgid(s->pid, s->pid);
 	close(fd);
 	deadline = now_monotonic() + 10;
