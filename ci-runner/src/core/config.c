@@ -27,6 +27,7 @@ static const struct config_key config_keys[] = {
 	{ "toolstack.domain_type", CT_STR, "qemu", "libvirt domain type: kvm, qemu or xen" },
 	{ "toolstack.network", CT_STR, "user", "guest network: user (QEMU user-mode) or a libvirt network name" },
 	{ "toolstack.emulator", CT_STR, "/usr/bin/qemu-system-x86_64", "device model binary for qemu and kvm domains" },
+	{ "toolstack.log_dir", CT_STR, "/var/log/libvirt/qemu", "where the toolstack writes each domain's own log (libvirt: NAME.log, xl: qemu-dm-NAME.log; /var/log/xen for xl); capture-logs keeps it" },
 	{ "guest.name_prefix", CT_STR, "pvci", "domain names are PREFIX-FLIGHT-JOB; give instances sharing a host different prefixes" },
 	{ "guest.memory_mib", CT_INT, "512", "memory of a test guest" },
 	{ "guest.vcpus", CT_INT, "1", "virtual CPUs of a test guest" },

@@ -243,6 +243,27 @@ guest_verdict(struct guest *g)
 	return STEP_FAIL;
 }
 
+char *
+guest_domain_log(struct guest *g)
+{
+	const struct config *cfg = step_config(g->ctx);
+	const char *dir = config_str(cfg, "toolstack.log_dir");
+	const char *backend = config_str(cfg, "toolstack.backend");
+	char *file, *folder, *path;
+
+	if (dir == NULL || *dir == '\0')
+		return NULL;
+	if (strcmp(backend, "xl") == 0)
+		file = xasprintf("qemu-dm-%s.log", g->name);
+	else
+		file = xasprintf("%s.log", g->name);
+	folder = instance_resolve(step_home(g->ctx), dir);
+	path = path_join(folder, file);
+	free(folder);
+	free(file);
+	return path;
+}
+
 /* The last max bytes of the serial0 log; caller frees. */
 static char *
 console_tail(struct guest *g, size_t max)

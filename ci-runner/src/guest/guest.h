@@ -107,6 +107,13 @@ int guest_run(struct guest *g, const char *cmd, int timeout, int *status, char *
  */
 enum step_status guest_verdict(struct guest *g);
 
+/*
+ * The toolstack's own log of the domain (QEMU's messages under libvirt):
+ * NAME.log (libvirt) or qemu-dm-NAME.log (xl) in the setting
+ * toolstack.log_dir; NULL when that setting is empty. Caller frees.
+ */
+char *guest_domain_log(struct guest *g);
+
 /* Copies the last lines of the serial0 log into the step log. */
 void guest_log_console_tail(struct guest *g, int lines);
 

@@ -4,7 +4,8 @@
  * up after a job that was killed half way.
  *
  * capture-logs keeps, as artifacts of kind "log": serial0.log (the kernel
- * console; serial0.log.N from before a restore), qemu.log (the domain's QEMU log, when readable), dmesg.txt
+ * console; serial0.log.N from before a restore), qemu.log (the domain's log
+ * in the setting toolstack.log_dir, when readable), dmesg.txt
  * (through the agent, when it answers).
  * cleanup destroys and undefines the domain and deletes the overlay and
  * any save file. It is idempotent.
@@ -62,11 +63,13 @@ step_capture_logs(struct step_ctx *ctx)
 	} else
 		step_log(ctx, "no console log '%s' (the guest never started?)", g.console_log);
 
-	qemu_log = xasprintf("/var/log/libvirt/qemu/%s.log", g.name);
-	if (access(qemu_log, R_OK) == 0)
+	qemu_log = guest_domain_log(&g);
+	if (qemu_log == NULL)
+		step_log(ctx, "setting toolstack.log_dir is empty: not keeping the domain log");
+	else if (access(qemu_log, R_OK) == 0)
 		keep(ctx, qemu_log, "qemu.log");
 	else
-		step_log(ctx, "no readable domain log '%s'", qemu_log);
+		step_log(ctx, "no readable domain log '%s' (setting toolstack.log_dir)", qemu_log);
 	free(qemu_log);
 
 	if (guest_open_toolstack(&g) < 0) {
