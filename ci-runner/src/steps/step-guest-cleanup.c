@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "guest-os.h"
 #include "guest.h"
 #include "log.h"
 #include "steps.h"
@@ -81,11 +82,16 @@ step_capture_logs(struct step_ctx *ctx)
 		step_log(ctx, "domain '%s' is not running: no guest kernel log", g.name);
 		goto out;
 	}
+	if (guest_pick_os(&g, NULL) < 0) {
+		step_log(ctx, "unknown guest operating system: no guest kernel log");
+		goto out;
+	}
 	if (guest_connect(&g, guest_time_limit(&g, 5), NULL, NULL) == 0) {
 		char *out = NULL;
 		int status;
 
-		if (guest_run(&g, "dmesg", guest_time_limit(&g, 20), &status, &out, 0) == 0) {
+		if (guest_run(&g, g.os->kernel_log_cmd, guest_time_limit(&g, 20), &status, &out,
+			      0) == 0) {
 			char *path = path_join(step_artifacts_dir(ctx), "dmesg.txt");
 
 			if (write_file_atomic(path, out, strlen(out), 0644) == 0)

@@ -25,6 +25,7 @@
 
 #include "agent.h"
 #include "config.h"
+#include "guest-os.h"
 #include "guest.h"
 #include "log.h"
 #include "proc.h"
@@ -208,8 +209,9 @@ one_way(struct guest *g, int port, int reverse, int runtime, const char *server_
 	*verdict = STEP_BROKEN;
 	if (server_start(g, port, tag, &s) < 0)
 		goto out;
-	cmd = xasprintf("iperf3 -c %s -p %d -J -t %d%s", server_ip, port, runtime,
-			reverse ? " -R" : "");
+	cmd = guest_os_net_client_cmd(g->os, server_ip, port, runtime, reverse);
+	if (cmd == NULL)
+		goto out;
 	if (guest_run(g, cmd, guest_time_limit(g, runtime + 60), &status, &out, 0) < 0) {
 		*verdict = guest_verdict(g);
 		goto out;
