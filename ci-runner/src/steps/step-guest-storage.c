@@ -1,11 +1,13 @@
 /*
- * storage-stress: fio in the guest on its scratch disk (the job's overlay;
- * where the guest OS entry says), with data verification: first a random write of the area with
- * crc32c verification read back, then random reads for the runtime.
+ * storage-stress: the guest OS's storage command (fio) on its scratch disk
+ * (the job's overlay), with data verification: first a random write of the
+ * area with crc32c verification read back, then random reads for the
+ * runtime.
  *
- * Reads runvars: storage_runtime (seconds, default 3), storage_size (default
- * 64M), storage_device (default: the guest OS's scratch disk), storage_min_write_mibs,
- * storage_min_read_mibs, storage_min_read_iops (optional thresholds).
+ * Reads runvars: image, storage_runtime (seconds, default 3), storage_size
+ * (default 64M), storage_device (default: the guest OS's scratch disk),
+ * storage_min_write_mibs, storage_min_read_mibs, storage_min_read_iops
+ * (optional thresholds).
  * Measures: write_bw, read_bw (MiB/s), write_iops, read_iops (IOPS),
  * write_clat_p50, write_clat_p99, read_clat_p50, read_clat_p99 (us).
  */
