@@ -270,7 +270,7 @@ request(struct agent *a, const char *op, const char *cmd, int timeout, int *stat
 {
 	double deadline = now_monotonic() + timeout;
 	struct agent_reply reply;
-	struct agent_frame f;
+	struct agent_frame f = { 0 };	/* next_frame fills it; clang --analyze cannot tell */
 	long id = new_id(a);
 	int rc = -1;
 
