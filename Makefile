@@ -22,17 +22,18 @@ endif
 SRC_DIR   := ci-runner/src
 OBJ_DIR   := build/obj$(if $(SANITIZE),-san)
 
-# One folder a layer, lowest first (README.md, Layout). Each folder is built
+# One folder a layer, lowest first (README.md, Layout): build/ and guest/
+# help steps, so they sit on the step context API. Each folder is built
 # into a static library and compiled with the include paths of the layers it
 # may use and no others, so an include that climbs the layers (a step
 # reaching for db.h) does not compile.
-LAYERS       := lib core toolstack build sign step guest steps run cli
+LAYERS       := lib core toolstack sign step build guest steps run cli
 USES_lib       := lib
 USES_core      := core lib
 USES_toolstack := toolstack lib
-USES_build     := build core lib
 USES_sign      := sign core lib
 USES_step      := step core lib
+USES_build     := build step lib
 USES_guest     := guest step toolstack core lib
 USES_steps     := steps step guest toolstack build sign lib
 USES_run       := run steps step guest toolstack build sign core lib

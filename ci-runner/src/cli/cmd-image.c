@@ -119,7 +119,7 @@ image_build(const struct cmd_opts *opts, int argc, char **argv)
 	name = argv[optind];
 	if (!name_is_valid(name))
 		return cmd_usage_error(&cmd_image_entry, "'%s' is not an image name", name);
-	inst = instance_open(opts->home);
+	inst = instance_open(opts->home, INSTANCE_WRITE);
 	if (inst == NULL)
 		return EXIT_ERROR;
 	if (from) {
@@ -175,7 +175,7 @@ image_list(const struct cmd_opts *opts, int argc, char **argv)
 		json = 1;
 	else if (argc != 1)
 		return cmd_usage_error(&cmd_image_entry, "image list takes only --json");
-	inst = instance_open(opts->home);
+	inst = instance_open(opts->home, INSTANCE_READ);
 	if (inst == NULL)
 		return EXIT_ERROR;
 	list = db_image_list_json(inst->db);

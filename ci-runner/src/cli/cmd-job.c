@@ -37,7 +37,7 @@ cmd_job_exec(const struct cmd_opts *opts, int argc, char **argv)
 	if (!name_is_valid(argv[optind + 1]))
 		return cmd_usage_error(&cmd_job_entry, "'%s' is not a job name",
 				       argv[optind + 1]);
-	inst = instance_open(opts->home);
+	inst = instance_open(opts->home, INSTANCE_READ);
 	if (!inst)
 		return EXIT_ERROR;
 	rc = show_job(inst, flight, argv[optind + 1], json) < 0 ? EXIT_ERROR : EXIT_PASS;

@@ -7,6 +7,7 @@
 
 #include "db.h"
 #include "instance.h"
+#include "layout.h"
 #include "log.h"
 #include "show.h"
 #include "util.h"
@@ -104,11 +105,11 @@ int
 show_flight(struct instance *inst, long flight, int json)
 {
 	json_t *f = db_flight_json(inst->db, flight), *job;
-	char created[32];
+	char created[32], *logs;
 	size_t i;
 
 	if (!f)
-		return errorx("no flight %ld", flight);
+		return -1;
 	if (json) {
 		print_json(f);
 		json_decref(f);
@@ -117,7 +118,9 @@ show_flight(struct instance *inst, long flight, int json)
 	format_time(json_object_get(f, "created"), created, sizeof(created));
 	printf("flight %ld %s %s (recipe %s, created %s UTC)\n", flight, jstr(f, "branch"),
 	       jstr(f, "blessing"), jstr(f, "recipe"), created);
-	printf("logs: %s/logs/%ld/\n\n", inst->home, flight);
+	logs = layout_flight_logs(inst->home, flight);
+	printf("logs: %s/\n\n", logs);
+	free(logs);
 	json_array_foreach(json_object_get(f, "jobs"), i, job) {
 		print_job_text(job, 0);
 		printf("\n");
@@ -132,7 +135,7 @@ show_job(struct instance *inst, long flight, const char *job, int json)
 	json_t *j = db_job_json(inst->db, flight, job);
 
 	if (!j)
-		return errorx("flight %ld has no job '%s'", flight, job);
+		return -1;
 	if (json)
 		print_json(j);
 	else
@@ -178,6 +181,7 @@ void
 show_flight_summary(struct instance *inst, long flight)
 {
 	json_t *f = db_flight_json(inst->db, flight), *job;
+	char *logs, *artifacts;
 	size_t i;
 
 	if (!f)
@@ -185,8 +189,11 @@ show_flight_summary(struct instance *inst, long flight)
 	printf("\nflight %ld:\n", flight);
 	json_array_foreach(json_object_get(f, "jobs"), i, job)
 		printf("  %-40s %s\n", jstr(job, "job"), jstr(job, "status"));
-	printf("logs:      %s/logs/%ld/\nartifacts: %s/artifacts/%ld/\n"
-	       "details:   pvci --home %s flight show %ld\n", inst->home, flight, inst->home,
-	       flight, inst->home, flight);
+	logs = layout_flight_logs(inst->home, flight);
+	artifacts = layout_flight_artifacts(inst->home, flight);
+	printf("logs:      %s/\nartifacts: %s/\ndetails:   pvci --home %s flight show %ld\n",
+	       logs, artifacts, inst->home, flight);
+	free(logs);
+	free(artifacts);
 	json_decref(f);
 }

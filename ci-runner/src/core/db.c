@@ -1,20 +1,22 @@
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "db.h"
 #include "log.h"
+#include "proc.h"
 #include "util.h"
 
 struct db {
 	sqlite3 *sql;
 	char *path;
 };
-
-#define DB_BUSY_TIMEOUT_MS 10000
 
 static int
 db_err(struct db *db, const char *what)
@@ -116,12 +118,41 @@ exec_stmt(struct db *db, const char *sql, const char *fmt, ...)
 	return sqlite3_changes(db->sql);
 }
 
+/*
+ * Steps a reading statement: 1 with a row, 0 at the end, -1 (reported) on
+ * an error, which must never read as the end of the rows.
+ */
+static int
+step_row(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	db_err(db, "cannot read");
+	return -1;
+}
+
 static char *
 col_text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 
 	return t ? xstrdup((const char *)t) : NULL;
+}
+
+/* A status column; -1 (reported) when it holds no status name. */
+static int
+col_status(struct db *db, sqlite3_stmt *st, int col, enum status *out)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	if (!t || status_from_name((const char *)t, out) < 0)
+		return errorx("database '%s': '%s' is not a status", db->path,
+			      t ? (const char *)t : "NULL");
+	return 0;
 }
 
 static json_t *
@@ -196,18 +227,31 @@ run_script(struct db *db, const char *file)
 	return 0;
 }
 
+/* 1 when the query returns a row, 0 when none, -1 (reported). */
 static int
-schema_version_applied(struct db *db, long version)
+exists_row(struct db *db, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = query(db, "SELECT 1 FROM schema_updates WHERE version = ?",
-				 "i", version);
-	int found;
+	int rc;
 
 	if (!st)
 		return -1;
-	found = sqlite3_step(st) == SQLITE_ROW;
+	rc = step_row(db, st);
 	sqlite3_finalize(st);
-	return found;
+	return rc;
+}
+
+static int
+has_schema(struct db *db)
+{
+	return exists_row(db, prep(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+				   "AND name = 'schema_updates'"));
+}
+
+static int
+schema_version_applied(struct db *db, long version)
+{
+	return exists_row(db, query(db, "SELECT 1 FROM schema_updates WHERE version = ?",
+				    "i", version));
 }
 
 static int
@@ -216,117 +260,267 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Applies schema.sql to a new database, then every migration not yet applied. */
+/* The migrations pvci knows: versions (ascending) and file names. */
+struct migrations {
+	char *dir;
+	char **names;
+	long *versions;
+	int n;
+};
+
+static void
+migrations_release(struct migrations *m)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->names[i]);
+	free(m->names);
+	free(m->versions);
+	free(m->dir);
+}
+
 static int
-db_migrate(struct db *db)
+migrations_list(struct migrations *m)
 {
 	char *dir = path_join(data_dir(), "results-db");
-	char *mdir = path_join(dir, "migrations");
-	char **names = NULL;
-	int n = 0, i, rc = 0, has_table;
 	struct dirent *de;
-	sqlite3_stmt *st;
 	DIR *d;
+	int i;
 
-	st = prep(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_updates'");
-	if (!st)
-		goto fail;
-	has_table = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-
-	if (!has_table) {
-		char *schema = path_join(dir, "schema.sql");
-
-		if (db_begin(db) < 0 || run_script(db, schema) < 0 ||
-		    exec_stmt(db, "INSERT INTO schema_updates VALUES (1, 'schema.sql', ?)",
-			      "i", now_seconds()) < 0 || db_commit(db) < 0) {
-			db_rollback(db);
-			free(schema);
-			goto fail;
-		}
-		free(schema);
-	}
-
-	d = opendir(mdir);
+	memset(m, 0, sizeof(*m));
+	m->dir = path_join(dir, "migrations");
+	free(dir);
+	d = opendir(m->dir);
 	if (!d) {
-		error("cannot read migrations in '%s'", mdir);
-		goto fail;
+		error("cannot read migrations in '%s'", m->dir);
+		migrations_release(m);
+		return -1;
 	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 
 		if (len < 5 || strcmp(de->d_name + len - 4, ".sql"))
 			continue;
-		names = xrealloc(names, sizeof(*names) * (size_t)(n + 1));
-		names[n++] = xstrdup(de->d_name);
+		m->names = xrealloc(m->names, sizeof(*m->names) * (size_t)(m->n + 1));
+		m->names[m->n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, (size_t)n, sizeof(*names), cmp_names);
-
-	for (i = 0; i < n && rc == 0; i++) {
-		long version;
+	if (m->n)
+		qsort(m->names, (size_t)m->n, sizeof(*m->names), cmp_names);
+	m->versions = xcalloc((size_t)m->n + 1, sizeof(*m->versions));
+	for (i = 0; i < m->n; i++) {
 		char num[16];
-		char *file;
-		int applied;
 
-		snprintf(num, sizeof(num), "%.*s", (int)strspn(names[i], "0123456789"), names[i]);
-		if (parse_long(num, &version) < 0 || version < 2) {
-			rc = errorx("migration '%s' does not start with a number above 1", names[i]);
-			break;
+		snprintf(num, sizeof(num), "%.*s", (int)strspn(m->names[i], "0123456789"),
+			 m->names[i]);
+		if (parse_long(num, &m->versions[i]) < 0 || m->versions[i] < 2 ||
+		    (i && m->versions[i] == m->versions[i - 1])) {
+			errorx("migration '%s' does not start with a number above 1 of its own",
+			       m->names[i]);
+			migrations_release(m);
+			return -1;
 		}
-		applied = schema_version_applied(db, version);
+	}
+	return 0;
+}
+
+/*
+ * Runs script (recording it as version) unless that version is already
+ * there. The check is repeated inside the BEGIN IMMEDIATE transaction:
+ * another process may have applied it since we looked, and must not make
+ * this one fail.
+ */
+static int
+apply_once(struct db *db, long version, const char *name, const char *script)
+{
+	int applied;
+
+	if (db_begin(db) < 0)
+		return -1;
+	applied = version == 1 ? has_schema(db) : schema_version_applied(db, version);
+	if (applied < 0)
+		goto fail;
+	if (!applied && (run_script(db, script) < 0 ||
+			 exec_stmt(db, "INSERT INTO schema_updates VALUES (?, ?, ?)", "isi",
+				   version, name, now_seconds()) < 0))
+		goto fail;
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+/*
+ * Checks the schema against the migrations pvci knows and, with migrate,
+ * applies the missing ones. Without, an older schema is an error saying
+ * what to run.
+ */
+static int
+db_check_schema(struct db *db, int migrate)
+{
+	struct migrations m;
+	int i, rc = 0, applied;
+	sqlite3_stmt *st;
+	long newest = 0;
+
+	if (migrations_list(&m) < 0)
+		return -1;
+	for (i = 0; i < m.n && rc == 0; i++) {
+		char *file;
+
+		applied = schema_version_applied(db, m.versions[i]);
 		if (applied < 0) {
 			rc = -1;
-			break;
+		} else if (!applied && !migrate) {
+			rc = errorx("database '%s' lacks schema update '%s': run 'pvci init' "
+				    "(or 'pvci flight run') to upgrade it", db->path, m.names[i]);
+		} else if (!applied) {
+			file = path_join(m.dir, m.names[i]);
+			rc = apply_once(db, m.versions[i], m.names[i], file);
+			free(file);
 		}
-		if (applied)
-			continue;
-		file = path_join(mdir, names[i]);
-		/* The migration and its record commit together or not at all. */
-		if (db_begin(db) < 0 || run_script(db, file) < 0 ||
-		    exec_stmt(db, "INSERT INTO schema_updates VALUES (?, ?, ?)", "isi",
-			      version, names[i], now_seconds()) < 0 || db_commit(db) < 0) {
-			db_rollback(db);
-			rc = -1;
-		}
-		free(file);
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(dir);
-	free(mdir);
+	if (rc == 0) {
+		st = prep(db, "SELECT max(version) FROM schema_updates");
+		if (!st || step_row(db, st) <= 0)
+			rc = -1;
+		else
+			newest = (long)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (rc == 0 && newest > (m.n ? m.versions[m.n - 1] : 1))
+		rc = errorx("database '%s' has schema version %ld, newer than this pvci knows "
+			    "(%ld): use a newer pvci", db->path, newest,
+			    m.n ? m.versions[m.n - 1] : 1L);
+	migrations_release(&m);
 	return rc;
-fail:
+}
+
+/* The size of path, -1 when absent, -2 (reported) on another error. */
+static long long
+file_size(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == 0)
+		return (long long)sb.st_size;
+	if (errno == ENOENT)
+		return -1;
+	error("cannot read '%s'", path);
+	return -2;
+}
+
+/*
+ * A read-only connection to a WAL database needs its -wal and -shm files,
+ * and cannot make them where it may not write. Writers keep them (see
+ * SQLITE_FCNTL_PERSIST_WAL below); a database last closed by an older pvci
+ * may lack them. -1 (reported) when reading cannot work.
+ */
+static int
+wal_unreadable(const char *path)
+{
+	char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int rc = 0;
+
+	if (slash)
+		*slash = '\0';
+	if ((!file_exists(wal) || !file_exists(shm)) && access(slash ? dir : ".", W_OK) < 0)
+		rc = errorx("database '%s' lacks its -wal and -shm files, which this user "
+			    "may not create: run 'pvci init' once as the instance's owner", path);
+	free(wal);
+	free(shm);
 	free(dir);
-	free(mdir);
-	return -1;
+	return rc;
+}
+
+struct db *
+db_open_mode(const char *path, enum db_mode mode)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+	long long size = file_size(path);
+	int flags = SQLITE_OPEN_FULLMUTEX, persist = 1, has;
+
+	db->path = xstrdup(path);
+	if (size == -2)
+		goto fail;
+	if (size <= 0 && mode != DB_CREATE) {
+		errorx("database '%s' is %s: only 'pvci init' makes one, and it refuses "
+		       "where flights have logs (restore the database from a backup)", path,
+		       size < 0 ? "missing" : "empty");
+		goto fail;
+	}
+	if (mode == DB_READ && wal_unreadable(path) < 0)
+		goto fail;
+	if (mode == DB_READ)
+		flags |= SQLITE_OPEN_READONLY;
+	else
+		flags |= SQLITE_OPEN_READWRITE | (mode == DB_CREATE ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
+		db_err(db, "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->sql, 1);
+	/* SQLite falls back to reading only; a command that writes must not. */
+	if (mode != DB_READ && sqlite3_db_readonly(db->sql, "main") == 1) {
+		errorx("database '%s' cannot be written by this user (uid %ld): this command "
+		       "writes to it", path, (long)geteuid());
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->sql, DB_BUSY_TIMEOUT_MS);
+	if (mode != DB_READ) {
+		/*
+		 * The -wal and -shm files stay when the last writer closes: a
+		 * reader that may not write the instance's folder (flight show
+		 * as another user) cannot create them, and SQLite needs them to
+		 * read a WAL database.
+		 */
+		sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+		if (sqlite3_exec(db->sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+				 NULL, NULL, NULL) != SQLITE_OK) {
+			db_err(db, "cannot set WAL mode");
+			goto fail;
+		}
+	}
+	if (sqlite3_exec(db->sql, "PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK) {
+		db_err(db, "cannot enable foreign keys");
+		goto fail;
+	}
+	has = has_schema(db);
+	if (has < 0)
+		goto fail;
+	if (!has && mode != DB_CREATE) {
+		errorx("database '%s' holds no pvci schema (emptied?): only 'pvci init' "
+		       "makes one", path);
+		goto fail;
+	}
+	if (!has) {
+		char *schema = path_join(data_dir(), "results-db/schema.sql");
+		int rc = apply_once(db, 1, "schema.sql", schema);
+
+		free(schema);
+		if (rc < 0)
+			goto fail;
+	}
+	if (db_check_schema(db, mode == DB_MIGRATE || mode == DB_CREATE) < 0)
+		goto fail;
+	return db;
+fail:
+	db_close(db);
+	return NULL;
 }
 
 struct db *
 db_open(const char *path)
 {
-	struct db *db = xcalloc(1, sizeof(*db));
+	return db_open_mode(path, DB_WRITE);
+}
 
-	db->path = xstrdup(path);
-	if (sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
-		db_err(db, "cannot open");
-		db_close(db);
-		return NULL;
-	}
-	sqlite3_busy_timeout(db->sql, DB_BUSY_TIMEOUT_MS);
-	if (sqlite3_exec(db->sql, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
-			 "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL) != SQLITE_OK) {
-		db_err(db, "cannot set WAL mode");
-		db_close(db);
-		return NULL;
-	}
-	if (db_migrate(db) < 0) {
-		db_close(db);
-		return NULL;
-	}
-	return db;
+void
+db_set_busy_timeout(struct db *db, int ms)
+{
+	sqlite3_busy_timeout(db->sql, ms);
 }
 
 void
@@ -386,14 +580,7 @@ db_runvar_set(struct db *db, long flight, const char *job, const char *name,
 int
 db_flight_exists(struct db *db, long flight)
 {
-	sqlite3_stmt *st = query(db, "SELECT 1 FROM flights WHERE flight = ?", "i", flight);
-	int found;
-
-	if (!st)
-		return -1;
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
+	return exists_row(db, query(db, "SELECT 1 FROM flights WHERE flight = ?", "i", flight));
 }
 
 int
@@ -425,8 +612,12 @@ db_flight_jobs(struct db *db, long flight, int *count)
 		jobs = xrealloc(jobs, sizeof(*jobs) * (size_t)(n + 1));
 		memset(&jobs[n], 0, sizeof(jobs[n]));
 		jobs[n].job = col_text(st, 0);
-		jobs[n].status = col_text(st, 1);
 		n++;
+		if (col_status(db, st, 1, &jobs[n - 1].status) < 0) {
+			sqlite3_finalize(st);
+			db_jobs_free(jobs, n);
+			return NULL;
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -441,12 +632,17 @@ db_flight_jobs(struct db *db, long flight, int *count)
 			db_jobs_free(jobs, n);
 			return NULL;
 		}
-		while (sqlite3_step(dst) == SQLITE_ROW) {
+		/* A short list would let the job start before what it needs. */
+		while ((rc = step_row(db, dst)) > 0) {
 			jobs[i].needs = xrealloc(jobs[i].needs,
 						 sizeof(char *) * (size_t)(jobs[i].nneeds + 1));
 			jobs[i].needs[jobs[i].nneeds++] = col_text(dst, 0);
 		}
 		sqlite3_finalize(dst);
+		if (rc < 0) {
+			db_jobs_free(jobs, n);
+			return NULL;
+		}
 	}
 	*count = n;
 	if (!jobs)
@@ -463,7 +659,6 @@ db_jobs_free(struct db_job *jobs, int count)
 		return;
 	for (i = 0; i < count; i++) {
 		free(jobs[i].job);
-		free(jobs[i].status);
 		for (j = 0; j < jobs[i].nneeds; j++)
 			free(jobs[i].needs[j]);
 		free(jobs[i].needs);
@@ -471,34 +666,109 @@ db_jobs_free(struct db_job *jobs, int count)
 	free(jobs);
 }
 
-int
-db_job_claim(struct db *db, long flight, const char *job, long pid,
-	     unsigned long long pid_start)
+static int
+read_boot_id(char *out, size_t size)
 {
-	int n = exec_stmt(db, "UPDATE jobs SET status = 'running', owner_pid = ?, "
-			  "owner_start = ?, started = ? WHERE flight = ? AND job = ? "
-			  "AND status = 'queued'", "iuiis", pid, pid_start, now_seconds(),
-			  flight, job);
+	char *text = read_file("/proc/sys/kernel/random/boot_id", 256, NULL);
+
+	if (!text)
+		return -1;
+	text[strcspn(text, "\n")] = '\0';
+	snprintf(out, size, "%s", text);
+	free(text);
+	return 0;
+}
+
+int
+db_owner_self(struct db_owner *me)
+{
+	struct stat sb;
+
+	memset(me, 0, sizeof(*me));
+	me->pid = (long)getpid();
+	me->pid_start = proc_start_time(getpid());
+	if (gethostname(me->host, sizeof(me->host) - 1) < 0)
+		return error("cannot read the host name");
+	if (read_boot_id(me->boot_id, sizeof(me->boot_id)) < 0)
+		return -1;
+	if (stat("/proc/self/ns/pid", &sb) < 0)
+		return error("cannot read '/proc/self/ns/pid'");
+	me->pidns = (unsigned long long)sb.st_ino;
+	if (!me->pid_start)
+		return errorx("cannot read the start time of process %ld", me->pid);
+	return 0;
+}
+
+int
+db_job_claim_owned(struct db *db, long flight, const char *job, const struct db_owner *me,
+		   enum status state)
+{
+	int n = exec_stmt(db, "UPDATE jobs SET status = ?, owner_pid = ?, owner_start = ?, "
+			  "owner_host = ?, owner_boot = ?, owner_pidns = ?, started = ? "
+			  "WHERE flight = ? AND job = ? AND status = 'queued'", "siussuiis",
+			  status_name(state), me->pid, me->pid_start, me->host, me->boot_id,
+			  me->pidns, now_seconds(), flight, job);
 
 	return n < 0 ? -1 : n > 0;
 }
 
+/* The owner columns compared with an owner (its fields bound in this order). */
+#define OWNER_IS "owner_pid IS ? AND owner_start IS ? AND coalesce(owner_host, '') = ? " \
+	"AND coalesce(owner_boot, '') = ? AND coalesce(owner_pidns, 0) = ?"
+
 int
-db_job_finish(struct db *db, long flight, const char *job, const char *status,
-	      const char *note)
+db_job_finish_owned(struct db *db, long flight, const char *job, const struct db_owner *me,
+		    enum status status, const char *note)
 {
-	return exec_stmt(db, "UPDATE jobs SET status = ?, note = ?, finished = ?, "
-			 "owner_pid = NULL, owner_start = NULL WHERE flight = ? AND job = ?",
-			 "ssiis", status, note, now_seconds(), flight, job) < 0 ? -1 : 0;
+	int n = exec_stmt(db, "UPDATE jobs SET status = ?, note = ?, finished = ?, "
+			  "owner_pid = NULL, owner_start = NULL, owner_host = NULL, "
+			  "owner_boot = NULL, owner_pidns = NULL WHERE flight = ? AND job = ? "
+			  "AND status IN ('preparing','running') AND " OWNER_IS,
+			  "ssiisiussu", status_name(status), note, now_seconds(), flight, job, me->pid,
+			  me->pid_start, me->host, me->boot_id, me->pidns);
+
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		errorx("flight %ld job '%s': this process (pid %ld) no longer owns it "
+		       "(recovery took it over); its status '%s' is not recorded",
+		       flight, job, me->pid, status_name(status));
+		return DB_NOT_OWNER;
+	}
+	return 0;
 }
 
 int
-db_job_settle(struct db *db, long flight, const char *job, const char *status,
+db_job_claim(struct db *db, long flight, const char *job, long pid,
+	     unsigned long long pid_start)
+{
+	struct db_owner me;
+
+	if (db_owner_self(&me) < 0)
+		return -1;
+	me.pid = pid;
+	me.pid_start = pid_start;
+	return db_job_claim_owned(db, flight, job, &me, STATUS_RUNNING);
+}
+
+int
+db_job_finish(struct db *db, long flight, const char *job, enum status status,
+	      const char *note)
+{
+	struct db_owner me;
+
+	if (db_owner_self(&me) < 0)
+		return -1;
+	return db_job_finish_owned(db, flight, job, &me, status, note);
+}
+
+int
+db_job_settle(struct db *db, long flight, const char *job, enum status status,
 	      const char *note)
 {
 	return exec_stmt(db, "UPDATE jobs SET status = ?, note = ?, finished = ? "
 			 "WHERE flight = ? AND job = ? AND status = 'queued'",
-			 "ssiis", status, note, now_seconds(), flight, job) < 0 ? -1 : 0;
+			 "ssiis", status_name(status), note, now_seconds(), flight, job) < 0 ? -1 : 0;
 }
 
 struct db_step *
@@ -521,8 +791,12 @@ db_job_steps(struct db *db, long flight, const char *job, int *count)
 		steps[n].testid = col_text(st, 2);
 		steps[n].always = sqlite3_column_int(st, 3);
 		steps[n].timeout = sqlite3_column_int(st, 4);
-		steps[n].status = col_text(st, 5);
 		n++;
+		if (col_status(db, st, 5, &steps[n - 1].status) < 0) {
+			sqlite3_finalize(st);
+			db_steps_free(steps, n);
+			return NULL;
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -544,7 +818,6 @@ db_steps_free(struct db_step *steps, int count)
 	for (i = 0; i < count; i++) {
 		free(steps[i].step);
 		free(steps[i].testid);
-		free(steps[i].status);
 	}
 	free(steps);
 }
@@ -558,27 +831,38 @@ db_step_start(struct db *db, long flight, const char *job, int stepno)
 }
 
 int
-db_step_finish(struct db *db, long flight, const char *job, int stepno, const char *status,
+db_step_finish(struct db *db, long flight, const char *job, int stepno, enum status status,
 	       const char *note)
 {
 	return exec_stmt(db, "UPDATE steps SET status = ?, note = ?, finished = "
 			 "CASE WHEN ? = 'skipped' THEN NULL ELSE ? END "
-			 "WHERE flight = ? AND job = ? AND stepno = ?", "sssiisi", status, note,
-			 status, now_seconds(), flight, job, (long)stepno) < 0 ? -1 : 0;
+			 "WHERE flight = ? AND job = ? AND stepno = ?", "sssiisi", status_name(status),
+			 note, status_name(status), now_seconds(), flight, job, (long)stepno) < 0 ? -1 : 0;
+}
+
+int
+db_runvar_read(struct db *db, long flight, const char *job, const char *name, char **value)
+{
+	sqlite3_stmt *st = query(db, "SELECT value FROM runvars WHERE flight = ? AND job = ? "
+				 "AND name = ?", "iss", flight, job, name);
+	int rc;
+
+	*value = NULL;
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0)
+		*value = col_text(st, 0);
+	sqlite3_finalize(st);
+	return rc;
 }
 
 char *
 db_runvar_get(struct db *db, long flight, const char *job, const char *name)
 {
-	sqlite3_stmt *st = query(db, "SELECT value FROM runvars WHERE flight = ? AND job = ? "
-				 "AND name = ?", "iss", flight, job, name);
-	char *value = NULL;
+	char *value;
 
-	if (!st)
-		return NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		value = col_text(st, 0);
-	sqlite3_finalize(st);
+	db_runvar_read(db, flight, job, name, &value);
 	return value;
 }
 
@@ -609,45 +893,66 @@ db_artifact_find(struct db *db, long flight, const char *job, const char *kind,
 	sqlite3_stmt *st;
 	char *path = NULL;
 
+	/* Compared exactly: '_' and '%' in a name are not wildcards. */
 	if (name)
 		st = query(db, "SELECT path FROM artifacts WHERE flight = ? AND job = ? AND "
-			   "kind = ? AND (path = ? OR path LIKE '%/' || ?) ORDER BY id DESC LIMIT 1",
-			   "issss", flight, job, kind, name, name);
+			   "kind = ? AND (path = ? OR substr(path, -length(?) - 1) = '/' || ?) "
+			   "ORDER BY id DESC LIMIT 1", "isssss", flight, job, kind, name, name, name);
 	else
 		st = query(db, "SELECT path FROM artifacts WHERE flight = ? AND job = ? AND "
 			   "kind = ? ORDER BY id DESC LIMIT 1", "iss", flight, job, kind);
 	if (!st)
 		return NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (step_row(db, st) > 0)
 		path = col_text(st, 0);
 	sqlite3_finalize(st);
 	return path;
 }
 
-struct db_owner *
-db_running_jobs(struct db *db, int *count)
+#define OWNER_COLS "flight, job, owner_pid, owner_start, coalesce(owner_host, ''), " \
+	"coalesce(owner_boot, ''), coalesce(owner_pidns, 0)"
+
+static struct db_owner *
+read_owners(struct db *db, const char *sql, int *count)
 {
 	struct db_owner *owners = xcalloc(1, sizeof(*owners));
 	sqlite3_stmt *st;
-	int n = 0;
+	int n = 0, rc;
 
-	st = prep(db, "SELECT flight, job, owner_pid, owner_start FROM jobs "
-		  "WHERE status IN ('running','preparing')");
+	st = prep(db, sql);
 	if (!st) {
 		free(owners);
 		return NULL;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = step_row(db, st)) > 0) {
+		struct db_owner *o;
+
 		owners = xrealloc(owners, sizeof(*owners) * (size_t)(n + 1));
-		owners[n].flight = (long)sqlite3_column_int64(st, 0);
-		owners[n].job = col_text(st, 1);
-		owners[n].pid = (long)sqlite3_column_int64(st, 2);
-		owners[n].pid_start = (unsigned long long)sqlite3_column_int64(st, 3);
-		n++;
+		o = &owners[n++];
+		memset(o, 0, sizeof(*o));
+		o->flight = (long)sqlite3_column_int64(st, 0);
+		o->job = col_text(st, 1);
+		o->pid = (long)sqlite3_column_int64(st, 2);
+		o->pid_start = (unsigned long long)sqlite3_column_int64(st, 3);
+		snprintf(o->host, sizeof(o->host), "%s", (const char *)sqlite3_column_text(st, 4));
+		snprintf(o->boot_id, sizeof(o->boot_id), "%s",
+			 (const char *)sqlite3_column_text(st, 5));
+		o->pidns = (unsigned long long)sqlite3_column_int64(st, 6);
 	}
 	sqlite3_finalize(st);
+	if (rc < 0) {
+		db_owners_free(owners, n);
+		return NULL;
+	}
 	*count = n;
 	return owners;
+}
+
+struct db_owner *
+db_running_jobs(struct db *db, int *count)
+{
+	return read_owners(db, "SELECT " OWNER_COLS " FROM jobs "
+			   "WHERE status IN ('running','preparing')", count);
 }
 
 void
@@ -663,18 +968,22 @@ db_owners_free(struct db_owner *owners, int count)
 }
 
 int
-db_job_mark_orphan(struct db *db, long flight, const char *job, long pid, const char *note)
+db_job_mark_orphan(struct db *db, const struct db_owner *owner, const char *note)
 {
+	long flight = owner->flight;
+	const char *job = owner->job;
 	int n;
 
 	if (db_begin(db) < 0)
 		return -1;
 	/* Only if the same dead owner still holds it: another process may have won. */
 	n = exec_stmt(db, "UPDATE jobs SET status = 'broken', note = ?, finished = ?, "
-		      "owner_pid = NULL, owner_start = NULL, needs_cleanup = 1 "
+		      "owner_pid = NULL, owner_start = NULL, owner_host = NULL, "
+		      "owner_boot = NULL, owner_pidns = NULL, needs_cleanup = 1 "
 		      "WHERE flight = ? AND job = ? "
-		      "AND status IN ('running','preparing') AND owner_pid IS ?",
-		      "siisi", note, now_seconds(), flight, job, pid);
+		      "AND status IN ('running','preparing') AND " OWNER_IS,
+		      "siisiussu", note, now_seconds(), flight, job, owner->pid,
+		      owner->pid_start, owner->host, owner->boot_id, owner->pidns);
 	if (n < 0)
 		goto fail;
 	if (n > 0 && exec_stmt(db, "UPDATE steps SET status = 'broken', note = ?, finished = ? "
@@ -692,37 +1001,24 @@ fail:
 struct db_owner *
 db_jobs_needing_cleanup(struct db *db, int *count)
 {
-	struct db_owner *owners = xcalloc(1, sizeof(*owners));
-	sqlite3_stmt *st;
-	int n = 0;
-
-	st = prep(db, "SELECT flight, job, owner_pid, owner_start FROM jobs "
-		  "WHERE needs_cleanup = 1 ORDER BY flight, ordinal");
-	if (!st) {
-		free(owners);
-		return NULL;
-	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		owners = xrealloc(owners, sizeof(*owners) * (size_t)(n + 1));
-		owners[n].flight = (long)sqlite3_column_int64(st, 0);
-		owners[n].job = col_text(st, 1);
-		owners[n].pid = (long)sqlite3_column_int64(st, 2);
-		owners[n].pid_start = (unsigned long long)sqlite3_column_int64(st, 3);
-		n++;
-	}
-	sqlite3_finalize(st);
-	*count = n;
-	return owners;
+	return read_owners(db, "SELECT " OWNER_COLS " FROM jobs "
+			   "WHERE needs_cleanup = 1 ORDER BY flight, ordinal", count);
 }
 
 int
 db_job_claim_cleanup(struct db *db, long flight, const char *job, long old_pid, long pid,
 		     unsigned long long pid_start)
 {
-	int n = exec_stmt(db, "UPDATE jobs SET owner_pid = ?, owner_start = ? WHERE flight = ? "
-			  "AND job = ? AND needs_cleanup = 1 AND coalesce(owner_pid, 0) = ?",
-			  "iuisi", pid, pid_start, flight, job, old_pid);
+	struct db_owner me;
+	int n;
 
+	if (db_owner_self(&me) < 0)
+		return -1;
+	n = exec_stmt(db, "UPDATE jobs SET owner_pid = ?, owner_start = ?, owner_host = ?, "
+		      "owner_boot = ?, owner_pidns = ? WHERE flight = ? AND job = ? "
+		      "AND needs_cleanup = 1 AND coalesce(owner_pid, 0) = ?",
+		      "iussuisi", pid, pid_start, me.host, me.boot_id, me.pidns, flight, job,
+		      old_pid);
 	return n < 0 ? -1 : n > 0;
 }
 
@@ -730,79 +1026,113 @@ int
 db_job_cleanup_done(struct db *db, long flight, const char *job)
 {
 	return exec_stmt(db, "UPDATE jobs SET needs_cleanup = 0, owner_pid = NULL, "
-			 "owner_start = NULL WHERE flight = ? AND job = ?", "is",
+			 "owner_start = NULL, owner_host = NULL, owner_boot = NULL, "
+			 "owner_pidns = NULL WHERE flight = ? AND job = ?", "is",
 			 flight, job) < 0 ? -1 : 0;
 }
 
+/* The runvars of a job as an object (and the names set while running); NULL on error. */
 static json_t *
 runvars_json(struct db *db, long flight, const char *job, json_t **synth_out)
 {
 	sqlite3_stmt *st = query(db, "SELECT name, value, synth FROM runvars WHERE flight = ? "
 				 "AND job = ? ORDER BY name", "is", flight, job);
-	json_t *obj = json_object(), *synth = json_array();
+	json_t *obj, *synth;
+	int rc;
 
-	if (st) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			json_object_set_new(obj, (const char *)sqlite3_column_text(st, 0),
-					    json_string((const char *)sqlite3_column_text(st, 1)));
-			if (sqlite3_column_int(st, 2))
-				json_array_append_new(synth,
-					json_string((const char *)sqlite3_column_text(st, 0)));
-		}
-		sqlite3_finalize(st);
+	if (!st)
+		return NULL;
+	obj = json_object();
+	synth = json_array();
+	while ((rc = step_row(db, st)) > 0) {
+		json_object_set_new(obj, (const char *)sqlite3_column_text(st, 0),
+				    json_string((const char *)sqlite3_column_text(st, 1)));
+		if (sqlite3_column_int(st, 2))
+			json_array_append_new(synth,
+				json_string((const char *)sqlite3_column_text(st, 0)));
 	}
-	if (synth_out)
-		*synth_out = synth;
-	else
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		json_decref(obj);
 		json_decref(synth);
+		return NULL;
+	}
+	*synth_out = synth;
 	return obj;
 }
 
+/* Every row of st (finalized here) as an array of objects; NULL on error. */
 static json_t *
 rows_json(struct db *db, sqlite3_stmt *st)
 {
-	json_t *arr = json_array();
+	json_t *arr;
+	int rc;
 
-	(void)db;
 	if (!st)
-		return arr;
-	while (sqlite3_step(st) == SQLITE_ROW)
+		return NULL;
+	arr = json_array();
+	while ((rc = step_row(db, st)) > 0)
 		json_array_append_new(arr, row_json(st));
 	sqlite3_finalize(st);
+	if (rc < 0) {
+		json_decref(arr);
+		return NULL;
+	}
 	return arr;
+}
+
+/* Sets obj[key] to v, or fails when v is NULL (an error already reported). */
+static int
+set_or_fail(json_t *obj, const char *key, json_t *v)
+{
+	if (!v)
+		return -1;
+	json_object_set_new(obj, key, v);
+	return 0;
 }
 
 json_t *
 db_job_json(struct db *db, long flight, const char *job)
 {
 	sqlite3_stmt *st;
-	json_t *obj, *steps, *synth, *needs;
+	json_t *obj, *steps, *synth = NULL, *needs, *runvars;
 	size_t i;
+	int rc;
 
 	st = query(db, "SELECT flight, job, status, host, note, started, finished FROM jobs "
 		   "WHERE flight = ? AND job = ?", "is", flight, job);
 	if (!st)
 		return NULL;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	obj = row_json(st);
+	rc = step_row(db, st);
+	obj = rc > 0 ? row_json(st) : NULL;
 	sqlite3_finalize(st);
+	if (rc == 0)
+		errorx("flight %ld has no job '%s'", flight, job);
+	if (!obj)
+		return NULL;
 
 	needs = json_array();
 	st = query(db, "SELECT needs FROM job_deps WHERE flight = ? AND job = ? ORDER BY needs",
 		   "is", flight, job);
-	while (st && sqlite3_step(st) == SQLITE_ROW)
+	rc = st ? 0 : -1;
+	while (st && (rc = step_row(db, st)) > 0)
 		json_array_append_new(needs, json_string((const char *)sqlite3_column_text(st, 0)));
 	sqlite3_finalize(st);
+	if (rc < 0) {
+		json_decref(needs);
+		goto fail;
+	}
 	json_object_set_new(obj, "needs", needs);
-	json_object_set_new(obj, "runvars", runvars_json(db, flight, job, &synth));
+	runvars = runvars_json(db, flight, job, &synth);
+	if (set_or_fail(obj, "runvars", runvars) < 0)
+		goto fail;
 	json_object_set_new(obj, "runvars_synth", synth);
 
 	steps = rows_json(db, query(db, "SELECT stepno, step, testid, status, always, timeout, "
 				    "note, started, finished FROM steps WHERE flight = ? AND "
 				    "job = ? ORDER BY stepno", "is", flight, job));
+	if (set_or_fail(obj, "steps", steps) < 0)
+		goto fail;
 	for (i = 0; i < json_array_size(steps); i++) {
 		json_t *s = json_array_get(steps, i);
 		char *log = xasprintf("logs/%ld/%s/%02d.%s.log", flight, job,
@@ -812,48 +1142,60 @@ db_job_json(struct db *db, long flight, const char *job)
 		json_object_set_new(s, "log", json_string(log));
 		free(log);
 	}
-	json_object_set_new(obj, "steps", steps);
-	json_object_set_new(obj, "artifacts", rows_json(db, query(db,
+	if (set_or_fail(obj, "artifacts", rows_json(db, query(db,
 		"SELECT path, kind, size, sha256 FROM artifacts WHERE flight = ? AND job = ? "
-		"ORDER BY path", "is", flight, job)));
-	json_object_set_new(obj, "measurements", rows_json(db, query(db,
+		"ORDER BY path", "is", flight, job))) < 0 ||
+	    set_or_fail(obj, "measurements", rows_json(db, query(db,
 		"SELECT m.stepno, s.testid AS step, m.metric, m.value, m.unit FROM measurements m "
 		"JOIN steps s USING (flight, job, stepno) WHERE m.flight = ? AND m.job = ? "
-		"ORDER BY m.id", "is", flight, job)));
+		"ORDER BY m.id", "is", flight, job))) < 0)
+		goto fail;
 	return obj;
+fail:
+	json_decref(obj);
+	return NULL;
 }
 
 json_t *
 db_flight_json(struct db *db, long flight)
 {
 	sqlite3_stmt *st;
-	json_t *obj, *jobs = json_array();
+	json_t *obj, *jobs;
 	int rc;
 
 	st = query(db, "SELECT flight, branch, blessing, intended, recipe, created, started, "
 		   "finished FROM flights WHERE flight = ?", "i", flight);
-	if (!st) {
-		json_decref(jobs);
+	if (!st)
 		return NULL;
-	}
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		json_decref(jobs);
-		return NULL;
-	}
-	obj = row_json(st);
+	rc = step_row(db, st);
+	obj = rc > 0 ? row_json(st) : NULL;
 	sqlite3_finalize(st);
+	if (rc == 0)
+		errorx("no flight %ld", flight);
+	if (!obj)
+		return NULL;
 
+	jobs = json_array();
+	json_object_set_new(obj, "jobs", jobs);
 	st = query(db, "SELECT job FROM jobs WHERE flight = ? ORDER BY ordinal", "i", flight);
-	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if (!st)
+		goto fail;
+	while ((rc = step_row(db, st)) > 0) {
 		json_t *job = db_job_json(db, flight, (const char *)sqlite3_column_text(st, 0));
 
-		if (job)
-			json_array_append_new(jobs, job);
+		if (!job) {
+			rc = -1;
+			break;
+		}
+		json_array_append_new(jobs, job);
 	}
 	sqlite3_finalize(st);
-	json_object_set_new(obj, "jobs", jobs);
+	if (rc < 0)
+		goto fail;
 	return obj;
+fail:
+	json_decref(obj);
+	return NULL;
 }
 
 json_t *
@@ -862,22 +1204,35 @@ db_flight_list_json(struct db *db, const char *branch, long limit)
 	sqlite3_stmt *st;
 	json_t *arr, *f;
 	size_t i;
+	int rc = 0;
 
 	st = query(db, "SELECT flight, branch, blessing, recipe, created, started, finished "
 		   "FROM flights WHERE (? IS NULL OR branch = ?) ORDER BY flight DESC LIMIT ?",
 		   "ssi", branch, branch, limit > 0 ? limit : -1L);
 	arr = rows_json(db, st);
+	if (!arr)
+		return NULL;
 	json_array_foreach(arr, i, f) {
 		sqlite3_stmt *cst = query(db, "SELECT status, count(*) FROM jobs WHERE flight = ? "
 					  "GROUP BY status ORDER BY status", "i",
 					  (long)json_integer_value(json_object_get(f, "flight")));
 		json_t *counts = json_object();
 
-		while (cst && sqlite3_step(cst) == SQLITE_ROW)
+		json_object_set_new(f, "jobs", counts);
+		if (!cst) {
+			rc = -1;
+			break;
+		}
+		while ((rc = step_row(db, cst)) > 0)
 			json_object_set_new(counts, (const char *)sqlite3_column_text(cst, 0),
 					    json_integer(sqlite3_column_int(cst, 1)));
 		sqlite3_finalize(cst);
-		json_object_set_new(f, "jobs", counts);
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0) {
+		json_decref(arr);
+		return NULL;
 	}
 	return arr;
 }
@@ -901,7 +1256,7 @@ db_image_json(struct db *db, const char *name)
 
 	if (!st)
 		return NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (step_row(db, st) > 0)
 		obj = row_json(st);
 	sqlite3_finalize(st);
 	return obj;

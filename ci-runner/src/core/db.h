@@ -5,16 +5,47 @@
  *
  * Strings returned as char * belong to the caller; json_t * results are new
  * references the caller must json_decref.
+ *
+ * Errors: every function reports its error (database path and SQLite's
+ * message) and returns -1 or NULL. A write that finds the database locked by
+ * another process waits for it up to the busy timeout (DB_BUSY_TIMEOUT_MS)
+ * and then fails like any other error, so the status writes (db_job_claim*,
+ * db_job_finish*, db_job_settle, db_step_start, db_step_finish,
+ * db_flight_mark_*, db_job_mark_orphan, db_job_cleanup_done) never fail
+ * silently: a runner that gets -1 from one must stop the run as broken.
+ * Reading loops tell an SQLite error from the end of the rows.
  */
 #ifndef PVCI_DB_H
 #define PVCI_DB_H
 
 #include <jansson.h>
 
+#include "status.h"
+
 struct db;
 
-/* Opens (creating) the database and brings its schema up to date. */
+#define DB_BUSY_TIMEOUT_MS 10000
+
+/*
+ * How a database is opened. Only DB_CREATE (pvci init) makes a database
+ * where there is none or an empty file: a deleted or emptied results.db is
+ * an error for every other mode, so flight numbers never restart at 1.
+ * Only DB_MIGRATE and DB_CREATE upgrade an older schema (each migration in
+ * its own BEGIN IMMEDIATE transaction, checked again inside it, so several
+ * processes may open at once); the other modes refuse an older schema with
+ * a message saying what to run.
+ */
+enum db_mode {
+	DB_READ,	/* read-only: no write, no lock file created (show, list) */
+	DB_WRITE,	/* read-write, schema already current */
+	DB_MIGRATE,	/* read-write, applies missing migrations (flight run, daemon) */
+	DB_CREATE,	/* creates an absent or empty database, then migrates (init) */
+};
+struct db *db_open_mode(const char *path, enum db_mode mode);
+/* db_open_mode(path, DB_WRITE). */
 struct db *db_open(const char *path);
+/* The wait for another process's lock (tests shorten it). */
+void db_set_busy_timeout(struct db *db, int ms);
 void db_close(struct db *db);
 
 int db_begin(struct db *db);
@@ -39,20 +70,56 @@ int db_flight_mark_finished(struct db *db, long flight);
 /* What the scheduler needs of each job of a flight. */
 struct db_job {
 	char *job;
-	char *status;
+	enum status status;
 	char **needs;
 	int nneeds;
 };
 struct db_job *db_flight_jobs(struct db *db, long flight, int *count);
 void db_jobs_free(struct db_job *jobs, int count);
 
-/* Claims a queued job for process pid; 1 when claimed, 0 when not queued. */
+/*
+ * Who runs a job: host name, boot id, PID namespace, pid and that process's
+ * start time (against pid reuse). Recorded when a job is claimed, compared
+ * when it is finished or recovered. For jobs listed by db_running_jobs and
+ * db_jobs_needing_cleanup, flight and job name the job; host and boot_id are
+ * empty for a job claimed before they were recorded.
+ */
+struct db_owner {
+	long flight;
+	char *job;
+	long pid;
+	unsigned long long pid_start;
+	char host[256];
+	char boot_id[64];
+	unsigned long long pidns;	/* inode of /proc/PID/ns/pid */
+};
+/* This process as an owner (flight 0, job NULL); -1 reported. */
+int db_owner_self(struct db_owner *me);
+
+/* What db_job_finish_owned returns when the job is no longer ours. */
+#define DB_NOT_OWNER 1
+
+/*
+ * Claims a queued job for owner me, setting its status to state
+ * (STATUS_PREPARING or STATUS_RUNNING): 1 when claimed, 0 when not queued, -1.
+ */
+int db_job_claim_owned(struct db *db, long flight, const char *job,
+		       const struct db_owner *me, enum status state);
+/*
+ * Finishes a job as a compare-and-set on its owner: the status is written
+ * only while me still owns the job (preparing or running). 0 when written,
+ * DB_NOT_OWNER (reported) when another process took it over (recovery judged
+ * its owner dead) so this one must not overwrite its status, -1 on error.
+ */
+int db_job_finish_owned(struct db *db, long flight, const char *job,
+			const struct db_owner *me, enum status status, const char *note);
+/* The same for this process (pid with start time pid_start): as above. */
 int db_job_claim(struct db *db, long flight, const char *job, long pid,
 		 unsigned long long pid_start);
-int db_job_finish(struct db *db, long flight, const char *job, const char *status,
+int db_job_finish(struct db *db, long flight, const char *job, enum status status,
 		  const char *note);
 /* Sets a queued job to status (blocked, aborted) with a note. */
-int db_job_settle(struct db *db, long flight, const char *job, const char *status,
+int db_job_settle(struct db *db, long flight, const char *job, enum status status,
 		  const char *note);
 
 struct db_step {
@@ -61,39 +128,41 @@ struct db_step {
 	char *testid;
 	int always;
 	int timeout;
-	char *status;
+	enum status status;
 };
 struct db_step *db_job_steps(struct db *db, long flight, const char *job, int *count);
 void db_steps_free(struct db_step *steps, int count);
 int db_step_start(struct db *db, long flight, const char *job, int stepno);
 int db_step_finish(struct db *db, long flight, const char *job, int stepno,
-		   const char *status, const char *note);
+		   enum status status, const char *note);
 
+/* A runvar's value: 1 and *value (caller frees), 0 when unset, -1 on error. */
+int db_runvar_read(struct db *db, long flight, const char *job, const char *name,
+		   char **value);
+/* The value, or NULL when unset or on error (reported): prefer db_runvar_read. */
 char *db_runvar_get(struct db *db, long flight, const char *job, const char *name);
 int db_measure_add(struct db *db, long flight, const char *job, int stepno,
 		   const char *metric, double value, const char *unit);
 int db_artifact_add(struct db *db, long flight, const char *job, const char *path,
 		    const char *kind, long long size, const char *sha256);
-/* The newest artifact of a kind (and file name, when given); relative path. */
+/*
+ * The newest artifact of a kind (and file name, when given: the whole path
+ * or its last component, compared exactly); relative path. NULL when none
+ * or on error (reported).
+ */
 char *db_artifact_find(struct db *db, long flight, const char *job, const char *kind,
 		       const char *name);
 
 /* Jobs left running or preparing (for crash recovery). */
-struct db_owner {
-	long flight;
-	char *job;
-	long pid;
-	unsigned long long pid_start;
-};
 struct db_owner *db_running_jobs(struct db *db, int *count);
 void db_owners_free(struct db_owner *owners, int count);
 /*
  * Marks a job whose owner died as broken, in one transaction: its running
- * step broken with the note, the job broken with the note. Returns 1 if it
- * did, 0 if the job had already moved on.
+ * step broken with the note, the job broken with the note. Only while the
+ * same owner (every field of owner) still holds it. Returns 1 if it did, 0
+ * if the job had already moved on.
  */
-int db_job_mark_orphan(struct db *db, long flight, const char *job, long pid,
-		       const char *note);
+int db_job_mark_orphan(struct db *db, const struct db_owner *owner, const char *note);
 
 /*
  * Jobs whose owner died before their "always" steps (log capture, cleanup)
@@ -105,8 +174,12 @@ int db_job_claim_cleanup(struct db *db, long flight, const char *job, long old_p
 			 long pid, unsigned long long pid_start);
 int db_job_cleanup_done(struct db *db, long flight, const char *job);
 
-/* Whole records, as JSON, for show/list/report. */
-json_t *db_flight_json(struct db *db, long flight);	/* NULL if none */
+/*
+ * Whole records, as JSON, for show/list/report. NULL if none or on error;
+ * an error is reported.
+ */
+/* A flight or job as JSON; NULL (reported, "no flight N" included) otherwise. */
+json_t *db_flight_json(struct db *db, long flight);
 json_t *db_job_json(struct db *db, long flight, const char *job);
 json_t *db_flight_list_json(struct db *db, const char *branch, long limit);
 
@@ -114,7 +187,7 @@ json_t *db_flight_list_json(struct db *db, const char *branch, long limit);
 int db_image_register(struct db *db, const char *name, const char *path,
 		      const char *format, long long size, const char *sha256,
 		      const char *kind);
-json_t *db_image_json(struct db *db, const char *name);	/* NULL if none */
+json_t *db_image_json(struct db *db, const char *name);	/* NULL if none or error */
 json_t *db_image_list_json(struct db *db);
 
 #endif

@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -11,9 +12,9 @@
 #include "config.h"
 #include "db.h"
 #include "instance.h"
+#include "layout.h"
 #include "log.h"
 #include "proc.h"
-#include "recover.h"
 #include "util.h"
 
 char *
@@ -61,9 +62,32 @@ instance_path(const struct instance *inst, const char *config_key)
 	return v ? instance_resolve(inst->home, v) : NULL;
 }
 
-static const char *const instance_dirs[] = {
-	"logs", "artifacts", "images", "overlays", "work", "cache", "keys",
-};
+/* 1 when path is absent or an empty file. */
+static int
+db_is_missing(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) < 0 ? errno == ENOENT : sb.st_size == 0;
+}
+
+/* 1 when home/logs holds anything: flights ran here. */
+static int
+logs_hold_flights(const char *home)
+{
+	char *logs = path_join(home, "logs");
+	DIR *d = opendir(logs);
+	struct dirent *de;
+	int found = 0;
+
+	free(logs);
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d)))
+		found = strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return found;
+}
 
 int
 instance_init(const char *home)
@@ -80,9 +104,9 @@ instance_init(const char *home)
 	 */
 	if (mkdir_p(home, 0755) < 0)
 		return -1;
-	for (i = 0; i < sizeof(instance_dirs) / sizeof(instance_dirs[0]); i++) {
-		char *d = path_join(home, instance_dirs[i]);
-		int rc = mkdir_p(d, strcmp(instance_dirs[i], "keys") ? 0755 : 0700);
+	for (i = 0; layout_dirs[i]; i++) {
+		char *d = path_join(home, layout_dirs[i]);
+		int rc = mkdir_p(d, strcmp(layout_dirs[i], LAYOUT_KEYS_DIR) ? 0755 : 0700);
 
 		free(d);
 		if (rc < 0)
@@ -109,7 +133,14 @@ instance_init(const char *home)
 		return -1;
 	config_free(cfg);
 	db_path = path_join(home, "results.db");
-	db = db_open(db_path);
+	if (db_is_missing(db_path) && logs_hold_flights(home)) {
+		errorx("instance '%s' has logs of flights but no database '%s' (deleted or "
+		       "emptied?): restore it from a backup, or move logs/ and artifacts/ "
+		       "away to start again at flight 1", home, db_path);
+		free(db_path);
+		return -1;
+	}
+	db = db_open_mode(db_path, DB_CREATE);
 	free(db_path);
 	if (!db)
 		return -1;
@@ -118,8 +149,13 @@ instance_init(const char *home)
 }
 
 struct instance *
-instance_open(const char *home_opt)
+instance_open(const char *home_opt, enum instance_mode mode)
 {
+	static const enum db_mode db_modes[] = {
+		[INSTANCE_READ] = DB_READ,
+		[INSTANCE_WRITE] = DB_WRITE,
+		[INSTANCE_RUN] = DB_MIGRATE,
+	};
 	struct instance *inst = xcalloc(1, sizeof(*inst));
 	char *cfg_path, *db_path;
 
@@ -134,10 +170,8 @@ instance_open(const char *home_opt)
 	inst->cfg = config_load(cfg_path);
 	if (!inst->cfg)
 		goto fail;
-	inst->db = db_open(db_path);
+	inst->db = db_open_mode(db_path, db_modes[mode]);
 	if (!inst->db)
-		goto fail;
-	if (recover_orphans(inst) < 0)
 		goto fail;
 	free(cfg_path);
 	free(db_path);

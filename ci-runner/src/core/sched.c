@@ -2,16 +2,10 @@
 
 #include "sched.h"
 
-int
-sched_status_final(const char *status)
+static int
+in_progress(enum status st)
 {
-	static const char *const finals[] = { "pass", "fail", "broken", "blocked", "aborted" };
-	size_t i;
-
-	for (i = 0; i < sizeof(finals) / sizeof(finals[0]); i++)
-		if (strcmp(status, finals[i]) == 0)
-			return 1;
-	return 0;
+	return st == STATUS_RUNNING || st == STATUS_PREPARING;
 }
 
 static int
@@ -25,6 +19,20 @@ find(const struct sched_job *jobs, int n, const char *name)
 	return -1;
 }
 
+int
+sched_unmet_need(const struct sched_job *jobs, int n, int job)
+{
+	int k;
+
+	for (k = 0; k < jobs[job].nneeds; k++) {
+		int dep = find(jobs, n, jobs[job].needs[k]);
+
+		if (dep >= 0 && jobs[dep].status != STATUS_PASS)
+			return dep;
+	}
+	return -1;
+}
+
 struct sched_decision
 sched_next(const struct sched_job *jobs, int n)
 {
@@ -32,14 +40,14 @@ sched_next(const struct sched_job *jobs, int n)
 	int i, k, waiting = 0;
 
 	for (i = 0; i < n; i++) {
-		if (strcmp(jobs[i].status, "queued"))
+		if (jobs[i].status != STATUS_QUEUED)
 			continue;
 		for (k = 0; k < jobs[i].nneeds; k++) {
 			int dep = find(jobs, n, jobs[i].needs[k]);
 
 			/* A dependency that is missing, or finished without passing, blocks. */
-			if (dep < 0 || (sched_status_final(jobs[dep].status) &&
-					strcmp(jobs[dep].status, "pass"))) {
+			if (dep < 0 || (status_is_final(jobs[dep].status) &&
+					jobs[dep].status != STATUS_PASS)) {
 				d.action = SCHED_BLOCK;
 				d.job = i;
 				d.because = dep;
@@ -50,15 +58,14 @@ sched_next(const struct sched_job *jobs, int n)
 	for (i = 0; i < n; i++) {
 		int ready = 1;
 
-		if (strcmp(jobs[i].status, "queued"))
+		if (jobs[i].status != STATUS_QUEUED)
 			continue;
 		for (k = 0; k < jobs[i].nneeds; k++) {
 			int dep = find(jobs, n, jobs[i].needs[k]);
 
-			if (strcmp(jobs[dep].status, "pass")) {
+			if (jobs[dep].status != STATUS_PASS) {
 				ready = 0;
-				if (!strcmp(jobs[dep].status, "running") ||
-				    !strcmp(jobs[dep].status, "preparing") || jobs[dep].selected)
+				if (in_progress(jobs[dep].status) || jobs[dep].selected)
 					waiting |= jobs[i].selected;
 			}
 		}
@@ -70,7 +77,7 @@ sched_next(const struct sched_job *jobs, int n)
 	}
 	if (waiting) {
 		for (i = 0; i < n; i++)
-			if (!strcmp(jobs[i].status, "running") || !strcmp(jobs[i].status, "preparing"))
+			if (in_progress(jobs[i].status))
 				d.action = SCHED_WAIT;
 	}
 	return d;

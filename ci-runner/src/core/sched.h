@@ -5,9 +5,11 @@
 #ifndef PVCI_SCHED_H
 #define PVCI_SCHED_H
 
+#include "status.h"
+
 struct sched_job {
 	const char *name;
-	const char *status;	/* queued, running, pass, fail, broken, blocked, aborted */
+	enum status status;
 	char *const *needs;
 	int nneeds;
 	int selected;		/* this run may start it */
@@ -26,8 +28,11 @@ struct sched_decision {
 	int because;
 };
 
-/* 1 for a status a job keeps for good. */
-int sched_status_final(const char *status);
+/*
+ * The first job jobs[job] needs that exists and has not passed (its index),
+ * or -1: what a queued job left at SCHED_DONE waits on.
+ */
+int sched_unmet_need(const struct sched_job *jobs, int n, int job);
 
 /*
  * The next decision. Blocking comes first (so a failure shows at once),

@@ -15,6 +15,7 @@
 #include "guest-os.h"
 #include "guest.h"
 #include "instance.h"
+#include "layout.h"
 #include "log.h"
 #include "toolstack.h"
 #include "util.h"
@@ -33,7 +34,7 @@ guest_init(struct guest *g, struct step_ctx *ctx)
 {
 	const struct config *cfg = step_config(ctx);
 	const char *home = step_home(ctx);
-	char *overlays, *work;
+	char *work;
 	long flight = step_flight(ctx);
 	const char *job = step_job(ctx);
 	struct stat st;
@@ -41,11 +42,9 @@ guest_init(struct guest *g, struct step_ctx *ctx)
 	memset(g, 0, sizeof(*g));
 	g->ctx = ctx;
 	g->name = guest_domain_name(config_str(cfg, "guest.name_prefix"), flight, job);
-	overlays = instance_resolve(home, config_str(cfg, "images.overlays"));
-	g->overlay = xasprintf("%s/%ld/%s.qcow2", overlays, flight, job);
-	free(overlays);
+	g->overlay = layout_overlay(home, cfg, flight, job);
 	/* Not step_work_dir(): cleanup must not create what it is removing. */
-	work = xasprintf("%s/work/%ld/%s", home, flight, job);
+	work = layout_job_work(home, flight, job);
 	g->console_log = path_join(work, "serial0.log");
 	g->save_file = path_join(work, "guest.save");
 	free(work);

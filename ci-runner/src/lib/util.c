@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -293,13 +294,45 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* Makes the entries of path's folder durable (a rename in it). */
+static int
+fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xasprintf("%.*s", (int)(slash == path ? 1 : slash - path), path)
+			  : xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		rc = error("cannot sync the folder '%s'", dir);
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
 int
 write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd;
+	char *tmp = NULL;
+	int fd = -1, tries;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/*
+	 * A name of our own, created here: O_EXCL fails on anything already
+	 * there (a symlink planted by another user included), and O_NOFOLLOW
+	 * says so even where O_EXCL might not be honoured.
+	 */
+	for (tries = 0; tries < 100 && fd < 0; tries++) {
+		unsigned int r;
+
+		if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			r = (unsigned int)now_monotonic() ^ (unsigned int)tries * 2654435761u;
+		free(tmp);
+		tmp = xasprintf("%s.tmp.%ld.%08x", path, (long)getpid(), r);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
 	if (fd < 0) {
 		error("cannot create '%s'", tmp);
 		free(tmp);
@@ -312,7 +345,12 @@ write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 		free(tmp);
 		return -1;
 	}
-	close(fd);
+	if (close(fd) < 0) {
+		error("cannot write '%s'", tmp);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
 	if (rename(tmp, path) < 0) {
 		error("cannot rename '%s' to '%s'", tmp, path);
 		unlink(tmp);
@@ -320,7 +358,7 @@ write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 		return -1;
 	}
 	free(tmp);
-	return 0;
+	return fsync_parent(path);
 }
 
 int

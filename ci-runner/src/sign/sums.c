@@ -129,8 +129,10 @@ sums_write(const char *dir, const char *const *names, int count)
 	char *path;
 	int i, rc = -1;
 
-	memcpy(sorted, names, (size_t)count * sizeof(*sorted));
-	qsort(sorted, (size_t)count, sizeof(*sorted), cmp_names);
+	if (count > 0) {
+		memcpy(sorted, names, (size_t)count * sizeof(*sorted));
+		qsort(sorted, (size_t)count, sizeof(*sorted), cmp_names);
+	}
 	strbuf_init(&sb);
 	for (i = 0; i < count; i++) {
 		char hex[65];

@@ -160,7 +160,8 @@ verify_dir(struct vctx *v, const char *dir, const char *prefix, int depth)
 
 	if (list_files(v, dir, "", &fl, prefix, 0) < 0)
 		goto out;
-	qsort(fl.names, (size_t)fl.count, sizeof(char *), cmp_str);
+	if (fl.count > 0)
+		qsort(fl.names, (size_t)fl.count, sizeof(char *), cmp_str);
 
 	if (!file_exists(sums_path)) {
 		report(v, 0, "manifest", prefix, "SHA256SUMS", "missing");

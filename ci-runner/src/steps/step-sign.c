@@ -19,7 +19,6 @@
 
 #include <jansson.h>
 
-#include "config.h"
 #include "keys.h"
 #include "step.h"
 #include "steps.h"
@@ -112,7 +111,7 @@ check_keys(struct step_ctx *ctx, struct sign_state *ss)
 {
 	const char *need[] = { ss->kp.ca, ss->kp.cert, ss->kp.chain,
 			       keys_is_pkcs11(ss->kp.key) ? NULL : ss->kp.key };
-	long min_days = config_int(step_config(ctx), "signing.min_validity_days");
+	long min_days = step_setting_int(ctx, "signing.min_validity_days");
 	const char *certs[] = { ss->kp.cert, ss->kp.ca };
 	size_t i;
 
@@ -246,7 +245,8 @@ stage_package(struct step_ctx *ctx, struct sign_state *ss, json_t *info)
 		free(ca);
 		add_file(ss, "ca.pem", "ca");
 	}
-	qsort(ss->files, (size_t)ss->nfiles, sizeof(*ss->files), cmp_files);
+	if (ss->nfiles > 0)
+		qsort(ss->files, (size_t)ss->nfiles, sizeof(*ss->files), cmp_files);
 	return STEP_PASS;
 }
 

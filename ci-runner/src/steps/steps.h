@@ -7,7 +7,7 @@
  *   step-guest-*.c  guest-start, driver-install, storage-stress,
  *                   network-stress, guest-reboot, guest-saverestore,
  *                   guest-stop, guest-run, capture-logs, cleanup
- * steps.c lists them in the one table exec uses.
+ * steps.c lists them in the one table the runner uses.
  */
 #ifndef PVCI_STEPS_H
 #define PVCI_STEPS_H

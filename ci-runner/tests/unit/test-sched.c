@@ -24,40 +24,40 @@ struct sched_case {
 
 static const struct sched_case cases[] = {
 	{ "first queued job without needs runs",
-	  { { "a", "queued", NULL, 0, 1 }, { "b", "queued", needs_a, 1, 1 } }, 2,
+	  { { "a", STATUS_QUEUED, NULL, 0, 1 }, { "b", STATUS_QUEUED, needs_a, 1, 1 } }, 2,
 	  SCHED_RUN, 0, -1 },
 	{ "a job runs once what it needs passed",
-	  { { "a", "pass", NULL, 0, 1 }, { "b", "queued", needs_a, 1, 1 } }, 2,
+	  { { "a", STATUS_PASS, NULL, 0, 1 }, { "b", STATUS_QUEUED, needs_a, 1, 1 } }, 2,
 	  SCHED_RUN, 1, -1 },
 	{ "a failed need blocks",
-	  { { "a", "fail", NULL, 0, 1 }, { "b", "queued", needs_a, 1, 1 } }, 2,
+	  { { "a", STATUS_FAIL, NULL, 0, 1 }, { "b", STATUS_QUEUED, needs_a, 1, 1 } }, 2,
 	  SCHED_BLOCK, 1, 0 },
 	{ "a broken need blocks",
-	  { { "a", "broken", NULL, 0, 1 }, { "b", "queued", needs_a, 1, 1 } }, 2,
+	  { { "a", STATUS_BROKEN, NULL, 0, 1 }, { "b", STATUS_QUEUED, needs_a, 1, 1 } }, 2,
 	  SCHED_BLOCK, 1, 0 },
 	{ "blocking spreads down a chain",
-	  { { "a", "fail", NULL, 0, 1 }, { "b", "blocked", needs_a, 1, 1 },
-	    { "c", "queued", needs_b, 1, 1 } }, 3,
+	  { { "a", STATUS_FAIL, NULL, 0, 1 }, { "b", STATUS_BLOCKED, needs_a, 1, 1 },
+	    { "c", STATUS_QUEUED, needs_b, 1, 1 } }, 3,
 	  SCHED_BLOCK, 2, 1 },
 	{ "blocking comes before running",
-	  { { "x", "queued", NULL, 0, 1 }, { "a", "fail", NULL, 0, 1 },
-	    { "b", "queued", needs_a, 1, 1 } }, 3,
+	  { { "x", STATUS_QUEUED, NULL, 0, 1 }, { "a", STATUS_FAIL, NULL, 0, 1 },
+	    { "b", STATUS_QUEUED, needs_a, 1, 1 } }, 3,
 	  SCHED_BLOCK, 2, 1 },
 	{ "a missing need blocks",
-	  { { "a", "queued", needs_gone, 1, 1 } }, 1,
+	  { { "a", STATUS_QUEUED, needs_gone, 1, 1 } }, 1,
 	  SCHED_BLOCK, 0, -1 },
 	{ "all needs must pass",
-	  { { "a", "pass", NULL, 0, 1 }, { "b", "queued", NULL, 0, 0 },
-	    { "c", "queued", needs_ab, 2, 1 } }, 3,
+	  { { "a", STATUS_PASS, NULL, 0, 1 }, { "b", STATUS_QUEUED, NULL, 0, 0 },
+	    { "c", STATUS_QUEUED, needs_ab, 2, 1 } }, 3,
 	  SCHED_DONE, -1, -1 },
 	{ "a need running elsewhere means wait",
-	  { { "a", "running", NULL, 0, 1 }, { "b", "queued", needs_a, 1, 1 } }, 2,
+	  { { "a", STATUS_RUNNING, NULL, 0, 1 }, { "b", STATUS_QUEUED, needs_a, 1, 1 } }, 2,
 	  SCHED_WAIT, -1, -1 },
 	{ "unselected jobs do not run",
-	  { { "a", "queued", NULL, 0, 0 }, { "b", "queued", NULL, 0, 1 } }, 2,
+	  { { "a", STATUS_QUEUED, NULL, 0, 0 }, { "b", STATUS_QUEUED, NULL, 0, 1 } }, 2,
 	  SCHED_RUN, 1, -1 },
 	{ "nothing left",
-	  { { "a", "pass", NULL, 0, 1 }, { "b", "fail", NULL, 0, 1 } }, 2,
+	  { { "a", STATUS_PASS, NULL, 0, 1 }, { "b", STATUS_FAIL, NULL, 0, 1 } }, 2,
 	  SCHED_DONE, -1, -1 },
 };
 
@@ -81,11 +81,50 @@ static void
 test_final_statuses(void **state)
 {
 	(void)state;
-	assert_true(sched_status_final("pass"));
-	assert_true(sched_status_final("blocked"));
-	assert_true(sched_status_final("aborted"));
-	assert_false(sched_status_final("queued"));
-	assert_false(sched_status_final("running"));
+	assert_true(status_is_final(STATUS_PASS));
+	assert_true(status_is_final(STATUS_BLOCKED));
+	assert_true(status_is_final(STATUS_ABORTED));
+	assert_true(status_is_final(STATUS_SKIPPED));
+	assert_false(status_is_final(STATUS_QUEUED));
+	assert_false(status_is_final(STATUS_RUNNING));
+}
+
+/* What a job left queued waits on: the first need that has not passed. */
+static void
+test_unmet_need(void **state)
+{
+	const struct sched_job jobs[] = {
+		{ "a", STATUS_PASS, NULL, 0, 0 },
+		{ "b", STATUS_QUEUED, NULL, 0, 0 },
+		{ "c", STATUS_QUEUED, needs_ab, 2, 1 },
+		{ "d", STATUS_QUEUED, needs_a, 1, 1 },
+		{ "e", STATUS_QUEUED, needs_gone, 1, 1 },
+	};
+
+	(void)state;
+	/* Selected c needs unselected b: nothing can run, and c waits on b. */
+	assert_int_equal(sched_next(jobs, 3).action, SCHED_DONE);
+	assert_int_equal(sched_unmet_need(jobs, 5, 2), 1);
+	assert_int_equal(sched_unmet_need(jobs, 5, 3), -1);
+	assert_int_equal(sched_unmet_need(jobs, 5, 0), -1);
+	assert_int_equal(sched_unmet_need(jobs, 5, 4), -1);
+}
+
+/* Every status has a name, and the name reads back as that status. */
+static void
+test_status_names(void **state)
+{
+	enum status st;
+	int i;
+
+	(void)state;
+	for (i = 0; i <= (int)STATUS_LAST; i++) {
+		assert_int_equal(status_from_name(status_name((enum status)i), &st), 0);
+		assert_int_equal(st, i);
+	}
+	assert_string_equal(status_name(STATUS_SKIPPED), "skipped");
+	assert_int_equal(status_from_name("Pass", &st), -1);
+	assert_int_equal(status_from_name("", &st), -1);
 }
 
 int
@@ -94,6 +133,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decisions),
 		cmocka_unit_test(test_final_statuses),
+		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_unmet_need),
 	};
 
 	return cmocka_run_group_tests_name("sched", tests, NULL, NULL);

@@ -1,9 +1,13 @@
-/* Names, numbers, paths. */
+/* Names, numbers, paths, files. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -66,6 +70,61 @@ test_paths_and_buffers(void **state)
 	assert_false(glob_match("build-*", "test-x64"));
 }
 
+/*
+ * A symlink planted where write_file_atomic used to put its temporary file
+ * (PATH.tmp.PID) is not followed: the file it points at keeps its content,
+ * PATH becomes a regular file, and no temporary file is left behind.
+ */
+static void
+test_write_file_atomic(void **state)
+{
+	char dir[] = "/tmp/pvci-test-util.XXXXXX";
+	char *path, *victim, *trap, *text;
+	struct stat sb;
+	struct dirent *de;
+	DIR *d;
+	int entries = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = path_join(dir, "config.json");
+	victim = path_join(dir, "victim");
+	trap = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	assert_int_equal(write_file_atomic(victim, "precious\n", 9, 0644), 0);
+	assert_int_equal(symlink(victim, trap), 0);
+
+	assert_int_equal(write_file_atomic(path, "new\n", 4, 0644), 0);
+	text = read_file(victim, 100, NULL);
+	assert_string_equal(text, "precious\n");
+	free(text);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	text = read_file(path, 100, NULL);
+	assert_string_equal(text, "new\n");
+	free(text);
+	/* Again over an existing file: replaced, same mode. */
+	assert_int_equal(write_file_atomic(path, "newer\n", 6, 0600), 0);
+	text = read_file(path, 100, NULL);
+	assert_string_equal(text, "newer\n");
+	free(text);
+
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			entries++;
+	closedir(d);
+	assert_int_equal(entries, 3);	/* config.json, victim, the planted link */
+
+	unlink(trap);
+	unlink(victim);
+	unlink(path);
+	rmdir(dir);
+	free(trap);
+	free(victim);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -73,6 +132,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_paths_and_buffers),
+		cmocka_unit_test(test_write_file_atomic),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);

@@ -1,0 +1,651 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "flight-run.h"
+#include "instance.h"
+#include "layout.h"
+#include "log.h"
+#include "proc.h"
+#include "recover.h"
+#include "sched.h"
+#include "step-ctx.h"
+#include "supervise.h"
+#include "util.h"
+
+/* One run of a flight (or of recovery's cleanups). */
+struct run {
+	struct instance *inst;
+	const struct run_listener *listener;
+	double started;		/* monotonic */
+	int changed;		/* a job ran, was blocked or cleaned up */
+	int unrunnable;		/* selected jobs left waiting on jobs this run may not start */
+};
+
+static volatile sig_atomic_t run_interrupted;
+
+static void
+on_signal(int sig)
+{
+	run_interrupted = sig;
+}
+
+static void
+emit(const struct run *run, struct run_event *ev)
+{
+	if (!run->listener || !run->listener->fn)
+		return;
+	ev->elapsed = now_monotonic() - run->started;
+	run->listener->fn(ev, run->listener->opaque);
+}
+
+static enum status
+step_status_of(int st)
+{
+	return st == STEP_PASS ? STATUS_PASS : st == STEP_FAIL ? STATUS_FAIL : STATUS_BROKEN;
+}
+
+/* How much of the end of a step log is read for its note. */
+#define NOTE_TAIL (8 * 1024)
+
+/*
+ * The last max bytes of a file, from the start of a line; NULL (not
+ * reported: the note is a nicety) if it cannot be read.
+ */
+static char *
+read_tail(const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf, *start;
+	size_t len = 0;
+	struct stat st;
+	off_t from = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > (off_t)max)
+		from = st.st_size - (off_t)max;
+	buf = xmalloc(max + 1);
+	while (len < max) {
+		ssize_t n = pread(fd, buf + len, max - len, from + (off_t)len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	/* A line cut by the start of the tail is not a line. */
+	start = buf;
+	if (from > 0) {
+		char *nl = memchr(buf, '\n', len);
+
+		start = nl ? nl + 1 : buf + len;
+	}
+	memmove(buf, start, strlen(start) + 1);
+	return buf;
+}
+
+/*
+ * The last "error:" line a step wrote near the end of its log becomes the
+ * step's note; without one, its last line (less the time stamp) does.
+ */
+static char *
+note_from_log(const char *path)
+{
+	char *text = read_tail(path, NOTE_TAIL), *line, *found = NULL, *last = NULL, *p;
+
+	if (!text)
+		return NULL;
+	for (line = text; line && *line; line = p ? p + 1 : NULL) {
+		char *e;
+
+		p = strchr(line, '\n');
+		if (p)
+			*p = '\0';
+		e = strstr(line, "error: ");
+		if (e) {
+			free(found);
+			found = xstrdup(e + 7);
+		} else if (*line) {
+			last = line;
+		}
+	}
+	if (!found && last) {
+		/* "YYYY-MM-DD HH:MM:SS " */
+		if (strlen(last) > 20 && last[4] == '-' && last[13] == ':')
+			last += 20;
+		found = xstrdup(last);
+	}
+	free(text);
+	return found;
+}
+
+/* The number of lines in a file; -1 if it cannot be read. */
+static long
+count_lines(const char *path)
+{
+	char buf[65536];
+	long lines = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		for (ssize_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	return lines;
+}
+
+static int
+open_step_log(struct instance *inst, long flight, const char *job, const struct db_step *row,
+	      char **path_out)
+{
+	char *dir = layout_job_logs(inst->home, flight, job);
+	char *path;
+	int fd;
+
+	if (mkdir_p(dir, 0755) < 0) {
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	path = layout_step_log(inst->home, flight, job, row->stepno, row->testid);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		error("cannot open step log '%s'", path);
+		free(path);
+		return -1;
+	}
+	*path_out = path;
+	return fd;
+}
+
+/* What the step's child process runs. */
+struct step_child {
+	const struct step_ctx_info *info;
+	step_fn fn;
+};
+
+static int
+step_child_main(void *arg)
+{
+	const struct step_child *c = arg;
+
+	return step_ctx_run(c->info, c->fn);
+}
+
+/* Runs one step to its end; returns its STEP_* status. */
+static int
+run_step(struct run *run, long flight, const char *job, const struct db_step *row)
+{
+	struct instance *inst = run->inst;
+	const struct step_def *def = step_lookup(row->step);
+	double start = now_monotonic(), deadline = start + row->timeout;
+	struct run_event ev = {
+		.type = RUN_STEP_STARTED, .flight = flight, .job = job, .stepno = row->stepno,
+		.testid = row->testid,
+	};
+	char *log_path = NULL, *note = NULL;
+	struct supervise_result res;
+	int log_fd, st = STEP_BROKEN;
+
+	if (db_step_start(inst->db, flight, job, row->stepno) < 0)
+		return STEP_BROKEN;
+	emit(run, &ev);
+	log_fd = open_step_log(inst, flight, job, row, &log_path);
+	if (log_fd < 0 || !def) {
+		note = xstrdup(def ? "cannot open the step log" : "unknown step function");
+		st = STEP_BROKEN;
+		goto done;
+	}
+	step_log_to(log_fd, "step %d '%s' (%s) of job '%s', flight %ld: %s; time limit %d s",
+		    row->stepno, row->testid, row->step, job, flight, def->description,
+		    row->timeout);
+	{
+		struct step_ctx_info info = {
+			.home = inst->home, .cfg = inst->cfg, .flight = flight, .job = job,
+			.stepno = row->stepno, .step = row->step, .testid = row->testid,
+			.timeout = row->timeout, .deadline = deadline, .log_fd = log_fd,
+			.log_path = log_path,
+		};
+		struct step_child child = { .info = &info, .fn = def->run };
+
+		supervise_run(step_child_main, &child, log_fd, deadline,
+			      row->always ? NULL : &run_interrupted, &res);
+	}
+	switch (res.end) {
+	case SUPERVISE_NOT_STARTED:
+		note = xasprintf("cannot fork: %s", strerror(res.status));
+		st = STEP_BROKEN;
+		break;
+	case SUPERVISE_INTERRUPTED:
+		note = xasprintf("interrupted by signal %d", (int)run_interrupted);
+		st = STEP_BROKEN;
+		break;
+	case SUPERVISE_TIMEOUT:
+		note = xasprintf("step '%s' exceeded its time limit of %d s", row->testid,
+				 row->timeout);
+		st = def->infra ? STEP_BROKEN : STEP_FAIL;
+		break;
+	case SUPERVISE_EXITED:
+		if (res.status <= STEP_BROKEN) {
+			st = res.status;
+			if (st != STEP_PASS)
+				note = note_from_log(log_path);
+		} else {
+			note = xasprintf("the step process exited with status %d", res.status);
+			st = STEP_BROKEN;
+		}
+		break;
+	case SUPERVISE_SIGNALED:
+		note = xasprintf("the step process died of signal %d", res.status);
+		st = STEP_BROKEN;
+		break;
+	}
+done:
+	if (log_fd >= 0) {
+		if (note)
+			step_log_to(log_fd, "%s", note);
+		step_log_to(log_fd, "step %d '%s': %s after %.1f s", row->stepno, row->testid,
+			    status_name(step_status_of(st)), now_monotonic() - start);
+		close(log_fd);
+	}
+	if (db_step_finish(inst->db, flight, job, row->stepno, step_status_of(st), note) < 0)
+		st = STEP_BROKEN;
+	ev.type = RUN_STEP_FINISHED;
+	ev.status = step_status_of(st);
+	ev.seconds = now_monotonic() - start;
+	ev.note = note;
+	ev.log_lines = log_path ? count_lines(log_path) : -1;
+	emit(run, &ev);
+	free(note);
+	free(log_path);
+	return st;
+}
+
+/*
+ * Runs the steps of a claimed job. After the first step that does not pass,
+ * only "always" steps run; the job takes the status of that first step.
+ * With only_always, just the always steps run (recovery cleanups).
+ */
+static int
+run_steps(struct run *run, long flight, const char *job, int only_always)
+{
+	struct instance *inst = run->inst;
+	struct db_step *steps;
+	int n = 0, i, worst = STEP_PASS;
+
+	steps = db_job_steps(inst->db, flight, job, &n);
+	if (!steps)
+		return STEP_BROKEN;
+	for (i = 0; i < n; i++) {
+		int st;
+
+		if (only_always) {
+			/* What the dead owner did not reach will not run now. */
+			if (!steps[i].always && steps[i].status == STATUS_QUEUED)
+				db_step_finish(inst->db, flight, job, steps[i].stepno, STATUS_SKIPPED,
+					       NULL);
+			if (!steps[i].always || steps[i].status == STATUS_PASS)
+				continue;
+		} else if (steps[i].status != STATUS_QUEUED) {
+			continue;
+		}
+		if (!only_always && (worst != STEP_PASS || run_interrupted) && !steps[i].always) {
+			db_step_finish(inst->db, flight, job, steps[i].stepno, STATUS_SKIPPED, NULL);
+			continue;
+		}
+		st = run_step(run, flight, job, &steps[i]);
+		if (worst == STEP_PASS)
+			worst = st;
+	}
+	db_steps_free(steps, n);
+	return worst;
+}
+
+static int
+run_job(struct run *run, long flight, const char *job)
+{
+	struct instance *inst = run->inst;
+	unsigned long long me = proc_start_time(getpid());
+	struct run_event ev = { .type = RUN_JOB_STARTED, .flight = flight, .job = job };
+	char *note = NULL;
+	int claimed, st;
+
+	claimed = db_job_claim(inst->db, flight, job, (long)getpid(), me);
+	if (claimed <= 0)
+		return claimed < 0 ? -1 : 0;
+	run->changed = 1;
+	emit(run, &ev);
+	st = run_steps(run, flight, job, 0);
+	ev.status = step_status_of(st);
+	if (run_interrupted && st == STEP_BROKEN) {
+		ev.status = STATUS_ABORTED;
+		note = xasprintf("interrupted by signal %d", (int)run_interrupted);
+	}
+	db_job_finish(inst->db, flight, job, ev.status, note);
+	ev.type = RUN_JOB_FINISHED;
+	ev.note = note;
+	emit(run, &ev);
+	free(note);
+	return 1;
+}
+
+static enum run_outcome
+worse(enum run_outcome a, enum status status)
+{
+	enum run_outcome b = RUN_PASS;
+
+	switch (status) {
+	case STATUS_BROKEN:
+	case STATUS_ABORTED:
+		b = RUN_BROKEN;
+		break;
+	case STATUS_FAIL:
+	case STATUS_BLOCKED:
+		b = RUN_FAILED;
+		break;
+	case STATUS_QUEUED:
+	case STATUS_PREPARING:
+	case STATUS_RUNNING:
+	case STATUS_PASS:
+	case STATUS_SKIPPED:
+		break;
+	}
+	return b > a ? b : a;
+}
+
+static int
+recover_cleanups(struct run *run)
+{
+	struct instance *inst = run->inst;
+	unsigned long long me = proc_start_time(getpid());
+	struct db_owner *jobs, self;
+	int n = 0, i;
+
+	if (db_owner_self(&self) < 0)
+		return -1;
+	jobs = db_jobs_needing_cleanup(inst->db, &n);
+	if (!jobs)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct run_event ev = {
+			.type = RUN_JOB_CLEANUP, .flight = jobs[i].flight, .job = jobs[i].job,
+		};
+
+		if (jobs[i].pid && recover_owner_liveness(&jobs[i], &self) != RECOVER_DEAD)
+			continue;
+		if (db_job_claim_cleanup(inst->db, jobs[i].flight, jobs[i].job, jobs[i].pid,
+					 (long)getpid(), me) <= 0)
+			continue;
+		run->changed = 1;
+		emit(run, &ev);
+		run_steps(run, jobs[i].flight, jobs[i].job, 1);
+		db_job_cleanup_done(inst->db, jobs[i].flight, jobs[i].job);
+	}
+	db_owners_free(jobs, n);
+	return 0;
+}
+
+int
+run_recover_cleanups(struct instance *inst, const struct run_listener *listener)
+{
+	struct run run = { .inst = inst, .listener = listener, .started = now_monotonic() };
+
+	return recover_cleanups(&run);
+}
+
+/*
+ * Blocks a job that is still queued and skips all its steps, in one
+ * transaction: 1 when it did, 0 when another process took the job first.
+ */
+static int
+block_job(struct instance *inst, long flight, const char *job, const char *note)
+{
+	struct db_job *jobs;
+	struct db_step *steps = NULL;
+	int n = 0, nsteps = 0, i, queued = 0;
+
+	if (db_begin(inst->db) < 0)
+		return -1;
+	jobs = db_flight_jobs(inst->db, flight, &n);
+	if (!jobs)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (!strcmp(jobs[i].job, job))
+			queued = jobs[i].status == STATUS_QUEUED;
+	db_jobs_free(jobs, n);
+	if (!queued) {
+		db_rollback(inst->db);
+		return 0;
+	}
+	if (db_job_settle(inst->db, flight, job, STATUS_BLOCKED, note) < 0)
+		goto fail;
+	steps = db_job_steps(inst->db, flight, job, &nsteps);
+	if (!steps)
+		goto fail;
+	for (i = 0; i < nsteps; i++)
+		if (steps[i].status == STATUS_QUEUED &&
+		    db_step_finish(inst->db, flight, job, steps[i].stepno, STATUS_SKIPPED, NULL) < 0)
+			goto fail;
+	db_steps_free(steps, nsteps);
+	if (db_commit(inst->db) < 0)
+		return -1;
+	return 1;
+fail:
+	db_steps_free(steps, nsteps);
+	db_rollback(inst->db);
+	return -1;
+}
+
+/*
+ * Nothing more can start: a selected job still queued waits on a job this
+ * run may not start (one --jobs left out, which has not passed). Says so,
+ * and counts it, so the run cannot read as a success.
+ */
+static void
+report_unrunnable(struct run *run, long flight, const struct sched_job *sj, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct run_event ev = {
+			.type = RUN_JOB_UNRUNNABLE, .flight = flight, .job = sj[i].name,
+		};
+		int dep;
+
+		if (!sj[i].selected || sj[i].status != STATUS_QUEUED)
+			continue;
+		dep = sched_unmet_need(sj, n, i);
+		if (dep >= 0) {
+			ev.need = sj[dep].name;
+			ev.need_status = sj[dep].status;
+		}
+		run->unrunnable++;
+		emit(run, &ev);
+	}
+}
+
+/* One scheduling decision, acted on; -1 on error, 1 when nothing is left. */
+static int
+run_next(struct run *run, long flight, const char *glob)
+{
+	struct instance *inst = run->inst;
+	struct sched_job *sj;
+	struct sched_decision d;
+	struct db_job *jobs;
+	int n = 0, i, rc = 0;
+
+	jobs = db_flight_jobs(inst->db, flight, &n);
+	if (!jobs)
+		return -1;
+	sj = xcalloc((size_t)n + 1, sizeof(*sj));
+	for (i = 0; i < n; i++) {
+		sj[i].name = jobs[i].job;
+		sj[i].status = jobs[i].status;
+		sj[i].needs = jobs[i].needs;
+		sj[i].nneeds = jobs[i].nneeds;
+		sj[i].selected = !glob || glob_match(glob, jobs[i].job);
+	}
+	d = sched_next(sj, n);
+	switch (d.action) {
+	case SCHED_BLOCK: {
+		char *note = xasprintf("job '%s' did not pass",
+				       d.because >= 0 ? jobs[d.because].job : "?");
+		struct run_event ev = {
+			.type = RUN_JOB_FINISHED, .flight = flight, .job = jobs[d.job].job,
+			.status = STATUS_BLOCKED, .note = note,
+		};
+
+		rc = block_job(inst, flight, jobs[d.job].job, note);
+		if (rc > 0) {
+			run->changed = 1;
+			emit(run, &ev);
+		}
+		free(note);
+		break;
+	}
+	case SCHED_RUN:
+		rc = run_job(run, flight, jobs[d.job].job);
+		break;
+	case SCHED_WAIT: {
+		struct run_event ev = { .type = RUN_WAITING, .flight = flight };
+
+		emit(run, &ev);
+		break;
+	}
+	case SCHED_DONE:
+		report_unrunnable(run, flight, sj, n);
+		break;
+	}
+	free(sj);
+	db_jobs_free(jobs, n);
+	if (rc < 0)
+		return -1;
+	return d.action == SCHED_DONE || d.action == SCHED_WAIT;
+}
+
+/*
+ * The worst status of the selected jobs, as an outcome; *done when every
+ * job of the flight has a final status.
+ */
+static enum run_outcome
+flight_outcome(struct instance *inst, long flight, const char *glob, enum status *worst,
+	       int *done)
+{
+	enum run_outcome outcome = RUN_PASS;
+	struct db_job *jobs;
+	int n = 0, i;
+
+	*worst = STATUS_PASS;
+	*done = 1;
+	jobs = db_flight_jobs(inst->db, flight, &n);
+	if (!jobs)
+		return RUN_ERROR;
+	for (i = 0; i < n; i++) {
+		enum run_outcome o;
+
+		if (!status_is_final(jobs[i].status))
+			*done = 0;
+		if (glob && !glob_match(glob, jobs[i].job))
+			continue;
+		o = worse(outcome, jobs[i].status);
+		if (o > outcome)
+			*worst = jobs[i].status;
+		outcome = o;
+	}
+	db_jobs_free(jobs, n);
+	return outcome;
+}
+
+/* 1 when some job of the flight matches glob, 0 if none, -1 on error. */
+static int
+any_job_matches(struct instance *inst, long flight, const char *glob)
+{
+	struct db_job *jobs;
+	int n = 0, i, found = 0;
+
+	jobs = db_flight_jobs(inst->db, flight, &n);
+	if (!jobs)
+		return -1;
+	for (i = 0; i < n; i++)
+		found |= glob_match(glob, jobs[i].job);
+	db_jobs_free(jobs, n);
+	return found;
+}
+
+/* 1 when the flight has a finish time already. */
+static int
+flight_has_finished(struct instance *inst, long flight)
+{
+	json_t *f = db_flight_json(inst->db, flight);
+	int has = f && json_is_integer(json_object_get(f, "finished"));
+
+	json_decref(f);
+	return has;
+}
+
+enum run_outcome
+run_flight(struct instance *inst, long flight, const char *glob,
+	   const struct run_listener *listener)
+{
+	struct run run = { .inst = inst, .listener = listener, .started = now_monotonic() };
+	struct run_event ev = { .type = RUN_FLIGHT_STARTED, .flight = flight };
+	enum run_outcome outcome;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int exists = db_flight_exists(inst->db, flight), rc, done;
+
+	if (exists <= 0) {
+		if (exists == 0)
+			errorx("no flight %ld", flight);
+		return RUN_ERROR;
+	}
+	if (glob) {
+		rc = any_job_matches(inst, flight, glob);
+		if (rc <= 0) {
+			if (rc == 0)
+				errorx("no job of flight %ld matches '%s'", flight, glob);
+			return RUN_ERROR;
+		}
+	}
+	run_interrupted = 0;
+	/* No SA_RESTART: an interrupt must wake the wait for a step. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	supervise_init();
+	emit(&run, &ev);
+	recover_cleanups(&run);
+	db_flight_mark_started(inst->db, flight);
+
+	rc = 0;
+	while (!run_interrupted && rc == 0)
+		rc = run_next(&run, flight, glob);
+	outcome = rc < 0 ? RUN_ERROR : flight_outcome(inst, flight, glob, &ev.status, &done);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	if (outcome == RUN_ERROR)
+		return RUN_ERROR;
+	if (run.unrunnable && outcome < RUN_FAILED)
+		outcome = RUN_FAILED;
+	if (run_interrupted)
+		outcome = RUN_BROKEN;
+	/* A run that changed nothing keeps the time the flight finished. */
+	if (done && (run.changed || !flight_has_finished(inst, flight)))
+		db_flight_mark_finished(inst->db, flight);
+	ev.type = RUN_FLIGHT_FINISHED;
+	emit(&run, &ev);
+	return outcome;
+}
