@@ -274,9 +274,8 @@ guest_verdict(struct guest *g)
 char *
 guest_domain_log(struct guest *g)
 {
-	const struct config *cfg = step_config(g->ctx);
-	const char *dir = config_str(cfg, "toolstack.log_dir");
-	const char *backend = config_str(cfg, "toolstack.backend");
+	const char *dir = step_setting(g->ctx, "toolstack.log_dir");
+	const char *backend = step_setting(g->ctx, "toolstack.backend");
 	char *file, *folder, *path;
 
 	if (dir == NULL || *dir == '\0')

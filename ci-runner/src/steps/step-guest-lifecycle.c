@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "config.h"
 #include "guest-os.h"
 #include "guest.h"
 #include "log.h"
@@ -31,7 +30,7 @@
 enum step_status
 step_guest_reboot(struct step_ctx *ctx)
 {
-	const struct config *cfg = step_config(ctx);
+	int boot_timeout = (int)step_setting_int(ctx, "guest.boot_timeout");
 	enum step_status rc = STEP_FAIL;
 	double started = now_monotonic(), t0;
 	char *old = NULL;
@@ -49,8 +48,7 @@ step_guest_reboot(struct step_ctx *ctx)
 		goto out;
 	}
 	step_log(ctx, "asked '%s' to reboot (boot %s)", g.name, old);
-	if (guest_connect(&g, guest_time_limit(&g, (int)config_int(cfg, "guest.boot_timeout")),
-			  NULL, old) < 0) {
+	if (guest_connect(&g, guest_time_limit(&g, boot_timeout), NULL, old) < 0) {
 		rc = guest_verdict(&g);
 		goto out;
 	}
@@ -146,8 +144,7 @@ out:
 enum step_status
 step_guest_stop(struct step_ctx *ctx)
 {
-	const struct config *cfg = step_config(ctx);
-	int limit = (int)config_int(cfg, "guest.shutdown_timeout"), via_agent = 0;
+	int limit = (int)step_setting_int(ctx, "guest.shutdown_timeout"), via_agent = 0;
 	enum step_status rc = STEP_FAIL;
 	double started = now_monotonic(), t0;
 	struct guest g;

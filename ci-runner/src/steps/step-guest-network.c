@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "config.h"
 #include "guest-os.h"
 #include "guest.h"
 #include "log.h"
@@ -249,7 +248,6 @@ out:
 enum step_status
 step_network_stress(struct step_ctx *ctx)
 {
-	const struct config *cfg = step_config(ctx);
 	const char *server_ip = step_runvar(ctx, "network_server");
 	enum step_status rc = STEP_FAIL, v;
 	double started = now_monotonic(), runtime, min, up = 0, down = 0, rup = 0, rdown = 0;
@@ -268,10 +266,10 @@ step_network_stress(struct step_ctx *ctx)
 		rc = STEP_BROKEN;
 		goto out;
 	}
-	for (port = (int)config_int(cfg, "network.iperf3_port"); !port_free(port); port++)
-		if (port > config_int(cfg, "network.iperf3_port") + 200 || port >= 65535) {
+	for (port = (int)step_setting_int(ctx, "network.iperf3_port"); !port_free(port); port++)
+		if (port > step_setting_int(ctx, "network.iperf3_port") + 200 || port >= 65535) {
 			step_log(ctx, "no free port for iperf3 from %ld on",
-				 config_int(cfg, "network.iperf3_port"));
+				 step_setting_int(ctx, "network.iperf3_port"));
 			rc = STEP_BROKEN;
 			goto out;
 		}

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "config.h"
 #include "guest-os.h"
 #include "guest.h"
 #include "log.h"
@@ -157,7 +156,7 @@ make_overlay(struct guest *g, const char *golden, const char *format)
 enum step_status
 step_guest_start(struct step_ctx *ctx)
 {
-	const struct config *cfg = step_config(ctx);
+	int boot_timeout = (int)step_setting_int(ctx, "guest.boot_timeout");
 	const char *image = step_runvar(ctx, "image");
 	const char *golden, *format, *kind;
 	char *imgdir = NULL, *tmplfile = NULL, *tmpl = NULL, *xml = NULL, *cmdline = NULL;
@@ -198,7 +197,7 @@ step_guest_start(struct step_ctx *ctx)
 	tmpl = read_file(tmplfile, 1024 * 1024, NULL);
 	if (tmpl == NULL)
 		goto out;
-	if (strncmp(config_str(cfg, "toolstack.uri"), "qemu:///system", 14) == 0 &&
+	if (strncmp(step_setting(ctx, "toolstack.uri"), "qemu:///system", 14) == 0 &&
 	    (check_traversable(golden) < 0 || check_traversable(g.overlay) < 0))
 		goto out;
 	if (remove_leftover(&g) < 0)
@@ -219,8 +218,8 @@ step_guest_start(struct step_ctx *ctx)
 	initrd = path_join(imgdir, "initramfs.img");
 	tools = path_join(imgdir, "tools.ext4");
 	cmdline = image_cmdline(imgdir);
-	mem = xasprintf("%ld", config_int(cfg, "guest.memory_mib"));
-	vcpus = xasprintf("%ld", config_int(cfg, "guest.vcpus"));
+	mem = xasprintf("%ld", step_setting_int(ctx, "guest.memory_mib"));
+	vcpus = xasprintf("%ld", step_setting_int(ctx, "guest.vcpus"));
 	{
 		const struct var vars[] = {
 			{ "NAME", g.name },
@@ -230,7 +229,7 @@ step_guest_start(struct step_ctx *ctx)
 			{ "KERNEL", kernel },
 			{ "INITRD", initrd },
 			{ "CMDLINE", cmdline },
-			{ "EMULATOR", config_str(cfg, "toolstack.emulator") },
+			{ "EMULATOR", step_setting(ctx, "toolstack.emulator") },
 			{ "OVERLAY", g.overlay },
 			{ "TOOLS", tools },
 			{ "CONSOLE_LOG", g.console_log },
@@ -255,8 +254,7 @@ step_guest_start(struct step_ctx *ctx)
 		goto out;
 	step_log(ctx, "domain '%s' started in %.2f s", g.name, now_monotonic() - t0);
 
-	if (guest_connect(&g, guest_time_limit(&g, (int)config_int(cfg, "guest.boot_timeout")),
-			  NULL, NULL) < 0) {
+	if (guest_connect(&g, guest_time_limit(&g, boot_timeout), NULL, NULL) < 0) {
 		/* Nothing of the drivers is in the guest yet: not their failure. */
 		guest_verdict(&g);
 		goto out;
