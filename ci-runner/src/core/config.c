@@ -17,10 +17,12 @@ struct config_key {
 	const char *help;
 	long min, max;		/* CT_INT: the range allowed */
 	const char *choices;	/* CT_STR: "a|b|c" when only these are allowed */
+	int may_be_empty;	/* CT_STR with a default: "" is a value (e.g. "none") */
 };
 
-/* A string with a default is required: neither null nor empty. */
+/* A string with a default is required: neither null nor empty (unless it may be). */
 #define REQUIRED(ck) ((ck)->def != NULL)
+#define EMPTY_ALLOWED(ck) ((ck)->may_be_empty)
 
 /*
  * Every setting pvci knows. Adding a setting means adding a row here; the
@@ -39,6 +41,10 @@ static const struct config_key config_keys[] = {
 	  .help = "guest network: user (QEMU user-mode) or a libvirt network name" },
 	{ .key = "toolstack.emulator", .type = CT_STR, .def = "/usr/bin/qemu-system-x86_64",
 	  .help = "device model binary for qemu and kvm domains" },
+	{ .key = "toolstack.log_dir", .type = CT_STR, .def = "/var/log/libvirt/qemu",
+	  .help = "where the toolstack writes each domain's own log (libvirt: NAME.log, xl: "
+		  "qemu-dm-NAME.log; /var/log/xen for xl); capture-logs keeps it; empty: none",
+	  .may_be_empty = 1 },
 	{ .key = "guest.name_prefix", .type = CT_STR, .def = "pvci",
 	  .help = "domain names are PREFIX-FLIGHT-JOB; give instances sharing a host different prefixes" },
 	{ .key = "guest.memory_mib", .type = CT_INT, .def = "512",
@@ -163,7 +169,7 @@ set_index(struct config *cfg, int idx, const char *value, const char *where)
 	if (ck->type == CT_BOOL && strcmp(value, "true") && strcmp(value, "false"))
 		return errorx("%s: setting '%s' must be true or false, not '%s'",
 			      where, ck->key, value);
-	if (ck->type == CT_STR && REQUIRED(ck) && !*value)
+	if (ck->type == CT_STR && REQUIRED(ck) && !EMPTY_ALLOWED(ck) && !*value)
 		return errorx("%s: setting '%s' is required and must not be empty",
 			      where, ck->key);
 	if (ck->type == CT_STR && ck->choices && !is_choice(ck->choices, value))

@@ -66,6 +66,9 @@ static const struct {
 	{ "{\"guest\": {\"memory_mib\": \"1024\"}}", 0 },
 	{ "{\"guest\": {\"colour\": 1}}", 0 },
 	{ "{\"guest\": {}}", 1 },
+	/* The one string setting whose empty value means something (no domain log). */
+	{ "{\"toolstack\": {\"log_dir\": \"\"}}", 1 },
+	{ "{\"guest\": {\"name_prefix\": \"\"}}", 0 },
 	{ "{\"toolstack\": \"libvirt\"}", 0 },
 	{ "[1]", 0 },
 	{ "{", 0 },
