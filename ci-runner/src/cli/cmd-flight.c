@@ -14,6 +14,7 @@
 #include "proc.h"
 #include "recipe.h"
 #include "show.h"
+#include "step.h"
 #include "util.h"
 
 /* A --runvar or --tree from the command line. */
@@ -258,7 +259,7 @@ flight_create(const struct cmd_opts *opts, int argc, char **argv)
 	}
 
 	/* Everything is checked before anything is written. */
-	r = recipe_load(argv[optind]);
+	r = recipe_load(argv[optind], step_declaration);
 	if (!r)
 		goto out;
 	if (jobs_glob && recipe_select_jobs(r, jobs_glob) < 0)

@@ -9,13 +9,12 @@ cat >"$TEST_DIR/two.json" <<'JSON'
 {
   "name": "two",
   "description": "a build-like job and a test-like job that needs it",
-  "runvars": { "greeting": "hello" },
+  "runvars": { "cmd_check": ["echo", "checked {arch}"] },
   "jobs": [
     { "name": "make-{arch}", "matrix": { "arch": ["x64"] },
       "runvars": { "cmd_compile": ["sh", "-c", "echo compiling for {arch}; test ! -e \"$PVCI_FAIL\""] },
       "steps": [ { "step": "run", "as": "compile" } ] },
     { "name": "check-{arch}", "matrix": { "arch": ["x64"] }, "needs": ["make-{arch}"],
-      "runvars": { "cmd_check": ["echo", "checked {arch}"] },
       "steps": [ { "step": "run", "as": "check" } ] }
   ]
 }
@@ -36,7 +35,7 @@ is "json: flight" "$(jq -r .flight <<<"$json")" 1
 is "json: branch and blessing" "$(jq -r '.branch + " " + .blessing' <<<"$json")" "trunk real"
 is "json: jobs in recipe order with status" "$(jq -r '[.jobs[] | .job + "=" + .status] | join(",")' <<<"$json")" "make-x64=pass,check-x64=pass"
 is "json: runvars is an object with recipe and job runvars" \
-	"$(jq -r '.jobs[1].runvars | .greeting + " " + .extra' <<<"$json")" "hello 1"
+	"$(jq -r '.jobs[1].runvars | .cmd_check + " " + .extra' <<<"$json")" '["echo","checked x64"] 1'
 is "json: steps carry stepno, step, status, started, finished, log" \
 	"$(jq -r '.jobs[0].steps[0] | [.stepno, .step, .status, (.started|type), (.finished|type), .log] | join(" ")' <<<"$json")" \
 	"1 run pass number number logs/1/make-x64/01.compile.log"
