@@ -362,8 +362,11 @@ add_runvar(struct recipe_job *job, const char *name, char *value, struct recipe_
 	   enum runvar_origin origin)
 {
 	struct runvar *rv;
+	size_t n = (size_t)job->nrunvars;
 
-	job->runvars = xrealloc(job->runvars, sizeof(*job->runvars) * (size_t)(job->nrunvars + 1));
+	/* The array doubles when full (n a power of two): no copy per runvar. */
+	if ((n & (n - 1)) == 0)
+		job->runvars = xrealloc(job->runvars, sizeof(*job->runvars) * (n ? 2 * n : 1));
 	rv = &job->runvars[job->nrunvars++];
 	rv->name = xstrdup(name);
 	rv->value = value;
@@ -634,7 +637,11 @@ static const char *const job_keys[] = {
 static struct recipe_job *
 new_job(struct recipe *r)
 {
-	r->jobs = xrealloc(r->jobs, sizeof(*r->jobs) * (size_t)(r->njobs + 1));
+	size_t n = (size_t)r->njobs;
+
+	/* Doubles when full, as the runvars do. */
+	if ((n & (n - 1)) == 0)
+		r->jobs = xrealloc(r->jobs, sizeof(*r->jobs) * (n ? 2 * n : 1));
 	memset(&r->jobs[r->njobs], 0, sizeof(r->jobs[0]));
 	return &r->jobs[r->njobs++];
 }
