@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "stepdecl.h"
 #include "steps.h"
 
 /*

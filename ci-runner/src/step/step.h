@@ -18,9 +18,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "stepdecl.h"
-
 struct config;
+/* In core/stepdecl.h, which steps do not see: they only point at it. */
+struct runvar_decl;
+struct step_decl;
 struct step_ctx;
 
 enum step_status {
