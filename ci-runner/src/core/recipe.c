@@ -50,6 +50,7 @@ struct parse {
 	int errors;
 	size_t rows;		/* runvar rows of the jobs made so far */
 	size_t bytes;		/* bytes of their values */
+	size_t needs;		/* dependencies of the jobs made so far */
 };
 
 static void
@@ -685,6 +686,12 @@ make_job(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_runvars
 	if (string_list(p, tmpl, "needs", b, nb, &job->needs, &job->needs_pos,
 			&job->nneeds) < 0)
 		return -1;
+	p->needs += (size_t)job->nneeds;
+	if (p->needs > RECIPE_MAX_NEEDS) {
+		perr(p, json_object_get(tmpl, "needs"), "the recipe expands to more than %d "
+		     "dependencies, all jobs together", RECIPE_MAX_NEEDS);
+		return -1;
+	}
 	if (string_list(p, tmpl, "trees", b, nb, &job->trees, &job->trees_pos,
 			&job->ntrees) < 0)
 		return -1;
@@ -854,17 +861,56 @@ keep_recipe_runvars(struct parse *p, struct recipe *r, json_t *runvars)
 	}
 }
 
-/* Depth-first search for a cycle; state: 0 new, 1 on the path, 2 done. */
+/* Job names sorted, for lookups in O(log n): a recipe may hold 4096 jobs. */
+struct job_ref {
+	const char *name;
+	int i;
+};
+
 static int
-find_cycle(struct recipe *r, int at, int *state, int *path, int depth, struct strbuf *out)
+job_ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct job_ref *)a)->name, ((const struct job_ref *)b)->name);
+}
+
+static struct job_ref *
+job_index(const struct recipe *r)
+{
+	struct job_ref *refs = xcalloc((size_t)r->njobs + 1, sizeof(*refs));
+	int i;
+
+	for (i = 0; i < r->njobs; i++) {
+		refs[i].name = r->jobs[i].name;
+		refs[i].i = i;
+	}
+	qsort(refs, (size_t)r->njobs, sizeof(*refs), job_ref_cmp);
+	return refs;
+}
+
+static int
+job_find(const struct recipe *r, const struct job_ref *refs, const char *name)
+{
+	struct job_ref key = { .name = name }, *found;
+
+	found = bsearch(&key, refs, (size_t)r->njobs, sizeof(*refs), job_ref_cmp);
+	return found ? found->i : -1;
+}
+
+/*
+ * Depth-first search for a cycle over deps (each job's needs as indexes);
+ * state: 0 new, 1 on the path, 2 done. Returns the job whose need closes
+ * the cycle, or -1.
+ */
+static int
+find_cycle(struct recipe *r, int **deps, int at, int *state, int *path, int depth,
+	   struct strbuf *out)
 {
 	int i, k;
 
 	state[at] = 1;
 	path[depth] = at;
 	for (i = 0; i < r->jobs[at].nneeds; i++) {
-		struct recipe_job *dep = recipe_job(r, r->jobs[at].needs[i]);
-		int d = dep ? (int)(dep - r->jobs) : -1;
+		int d = deps[at][i];
 
 		if (d < 0)
 			continue;
@@ -878,7 +924,7 @@ find_cycle(struct recipe *r, int at, int *state, int *path, int depth, struct st
 			return at;
 		}
 		if (state[d] == 0) {
-			int c = find_cycle(r, d, state, path, depth + 1, out);
+			int c = find_cycle(r, deps, d, state, path, depth + 1, out);
 
 			if (c >= 0)
 				return c;
@@ -891,16 +937,20 @@ find_cycle(struct recipe *r, int at, int *state, int *path, int depth, struct st
 static void
 check_graph(struct parse *p, struct recipe *r)
 {
-	int *state, *path, i, j;
+	struct job_ref *refs = job_index(r);
+	int **deps, *state, *path, i, j;
 
+	deps = xcalloc((size_t)r->njobs + 1, sizeof(*deps));
 	for (i = 0; i < r->njobs; i++) {
 		struct recipe_job *job = &r->jobs[i];
 
+		deps[i] = xcalloc((size_t)job->nneeds + 1, sizeof(int));
 		for (j = 0; j < job->nneeds; j++) {
-			if (!recipe_job(r, job->needs[j]))
+			deps[i][j] = job_find(r, refs, job->needs[j]);
+			if (deps[i][j] < 0)
 				perr_pos(p, job->needs_pos[j], "job '%s' needs '%s', which is not "
 					 "a job of this recipe", job->name, job->needs[j]);
-			else if (strcmp(job->needs[j], job->name) == 0)
+			else if (deps[i][j] == i)
 				perr_pos(p, job->needs_pos[j], "job '%s' needs itself", job->name);
 		}
 		for (j = 0; j < job->ntrees; j++)
@@ -908,28 +958,27 @@ check_graph(struct parse *p, struct recipe *r)
 				perr_pos(p, job->trees_pos[j], "job '%s' uses tree '%s', which the "
 					 "recipe does not define", job->name, job->trees[j]);
 	}
-	if (p->errors)
-		return;
 	state = xcalloc((size_t)r->njobs + 1, sizeof(int));
 	path = xcalloc((size_t)r->njobs + 1, sizeof(int));
-	for (i = 0; i < r->njobs; i++) {
+	for (i = 0; i < r->njobs && !p->errors; i++) {
 		struct strbuf cycle;
 		int last;
 
 		if (state[i])
 			continue;
 		strbuf_init(&cycle);
-		last = find_cycle(r, i, state, path, 0, &cycle);
-		if (last >= 0) {
+		last = find_cycle(r, deps, i, state, path, 0, &cycle);
+		if (last >= 0)
 			/* Point at the template of the job whose need closes the cycle. */
 			perr_pos(p, r->jobs[last].pos, "dependency cycle: %s", cycle.buf);
-			strbuf_release(&cycle);
-			break;
-		}
 		strbuf_release(&cycle);
 	}
+	for (i = 0; i < r->njobs; i++)
+		free(deps[i]);
+	free(deps);
 	free(state);
 	free(path);
+	free(refs);
 }
 
 static const char *const recipe_keys[] = {
@@ -1528,30 +1577,33 @@ recipe_tree(struct recipe *r, const char *name)
 }
 
 static void
-select_with_needs(struct recipe *r, struct recipe_job *job)
+select_with_needs(struct recipe *r, const struct job_ref *refs, struct recipe_job *job)
 {
-	int i;
+	int i, d;
 
-	if (job->selected)
+	if (!job || job->selected)
 		return;
 	job->selected = 1;
 	for (i = 0; i < job->nneeds; i++)
-		select_with_needs(r, recipe_job(r, job->needs[i]));
+		if ((d = job_find(r, refs, job->needs[i])) >= 0)
+			select_with_needs(r, refs, &r->jobs[d]);
 }
 
 int
 recipe_select_jobs(struct recipe *r, const char *glob)
 {
+	struct job_ref *refs = job_index(r);
 	int i, any = 0;
 
 	for (i = 0; i < r->njobs; i++)
 		r->jobs[i].selected = 0;
 	for (i = 0; i < r->njobs; i++) {
 		if (glob_match(glob, r->jobs[i].name)) {
-			select_with_needs(r, &r->jobs[i]);
+			select_with_needs(r, refs, &r->jobs[i]);
 			any = 1;
 		}
 	}
+	free(refs);
 	if (!any)
 		return errorx("no job of recipe '%s' matches '%s'", r->name, glob);
 	return 0;

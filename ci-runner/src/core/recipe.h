@@ -20,6 +20,8 @@
  */
 #define RECIPE_MAX_RUNVARS 200000
 #define RECIPE_MAX_RUNVAR_BYTES (64 << 20)
+/* Dependencies ("needs") of all jobs together. */
+#define RECIPE_MAX_NEEDS 100000
 /* The largest recipe file read. */
 #define RECIPE_MAX_FILE (4 << 20)
 

@@ -394,6 +394,33 @@ test_many_runvars_are_quick(void **state)
 	strbuf_release(&sb);
 }
 
+static void
+test_dependencies_are_bounded(void **state)
+{
+	struct strbuf sb;
+	int i;
+
+	(void)state;
+	/* 64 jobs each needing 2048 others: 131,072 dependency rows. */
+	strbuf_init(&sb);
+	strbuf_adds(&sb, "{ \"name\": \"r\", \"jobs\": [ { \"name\": \"b-{x}-{y}\", \"matrix\": {\"x\": [");
+	for (i = 0; i < 32; i++)
+		strbuf_addf(&sb, "%s\"%d\"", i ? ", " : "", i);
+	strbuf_adds(&sb, "], \"y\": [");
+	for (i = 0; i < 64; i++)
+		strbuf_addf(&sb, "%s\"%d\"", i ? ", " : "", i);
+	strbuf_adds(&sb, "]}, \"steps\": [ {\"step\": \"cleanup\"} ] },\n"
+		    "{ \"name\": \"a-{z}\", \"matrix\": {\"z\": [");
+	for (i = 0; i < 64; i++)
+		strbuf_addf(&sb, "%s\"%d\"", i ? ", " : "", i);
+	strbuf_adds(&sb, "]}, \"needs\": [");
+	for (i = 0; i < 2048; i++)
+		strbuf_addf(&sb, "%s\"b-%d-%d\"", i ? ", " : "", i / 64, i % 64);
+	strbuf_adds(&sb, "], \"steps\": [ {\"step\": \"cleanup\"} ] } ] }");
+	refused_with(sb.buf, "t.json:2:422: the recipe expands to more than 100000 dependencies");
+	strbuf_release(&sb);
+}
+
 int
 main(void)
 {
@@ -409,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_nul_and_garbage_after_the_json_are_refused),
 		cmocka_unit_test(test_expansion_is_bounded),
 		cmocka_unit_test(test_many_runvars_are_quick),
+		cmocka_unit_test(test_dependencies_are_bounded),
 	};
 
 	return cmocka_run_group_tests_name("recipe", tests, NULL, NULL);
