@@ -3,10 +3,6 @@
 # core and lib alone, and knows steps only through core/stepdecl.h.
 . "$(dirname "$0")/lib.sh"
 src="$PVCI_SRCDIR/ci-runner/src"
-if ! command -v cc >/dev/null || ! pkg-config --exists jansson; then
-	echo "1..0 # SKIP needs cc and jansson's headers"
-	exit 0
-fi
 plan 2
 check "core/recipe.c compiles with core and lib include paths only" \
 	cc -std=gnu11 -D_GNU_SOURCE $(pkg-config --cflags jansson) \
