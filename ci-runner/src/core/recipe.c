@@ -552,6 +552,42 @@ string_list(struct parse *p, json_t *tmpl, const char *what, const struct bindin
 
 static const char *const step_keys[] = { "step", "as", "timeout", "always", NULL };
 
+static const struct recipe_step *step_sort_base;
+
+static int
+step_index_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	int c = strcmp(step_sort_base[x].testid, step_sort_base[y].testid);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/*
+ * The index of the first step (in recipe order) whose name an earlier step
+ * already has, or -1. Sorted, not compared pairwise: a job may have 100,000
+ * steps.
+ */
+static int
+duplicate_step(const struct recipe_job *job)
+{
+	int *idx, i, dup = -1;
+
+	if (job->nsteps < 2)
+		return -1;
+	idx = xcalloc((size_t)job->nsteps, sizeof(*idx));
+	for (i = 0; i < job->nsteps; i++)
+		idx[i] = i;
+	step_sort_base = job->steps;
+	qsort(idx, (size_t)job->nsteps, sizeof(*idx), step_index_cmp);
+	for (i = 1; i < job->nsteps; i++)
+		if (strcmp(job->steps[idx[i - 1]].testid, job->steps[idx[i]].testid) == 0 &&
+		    (dup < 0 || idx[i] < dup))
+			dup = idx[i];
+	free(idx);
+	return dup;
+}
+
 static int
 parse_steps(struct parse *p, struct recipe_job *job, json_t *tmpl, step_decl_fn *decls)
 {
@@ -620,13 +656,15 @@ parse_steps(struct parse *p, struct recipe_job *job, json_t *tmpl, step_decl_fn 
 			}
 			rs->always = json_is_true(always);
 		}
-		for (j = 0; j < job->nsteps - 1; j++) {
-			if (strcmp(job->steps[j].testid, rs->testid) == 0) {
-				perr(p, as ? at_member(s, "as") : name, "job '%s': two steps are "
-				     "named '%s' (give one an \"as\" name)", job->name, rs->testid);
-				return -1;
-			}
-		}
+	}
+	/* Step names are unique in a job; the later of two is the one at fault. */
+	j = duplicate_step(job);
+	if (j >= 0) {
+		s = json_array_get(steps, (size_t)j);
+		perr(p, json_object_get(s, "as") ? at_member(s, "as") : json_object_get(s, "step"),
+		     "job '%s': two steps are named '%s' (give one an \"as\" name)", job->name,
+		     job->steps[j].testid);
+		return -1;
 	}
 	return 0;
 }
@@ -1194,32 +1232,6 @@ job_has_tree(const struct recipe_job *job, const char *name, size_t len)
 	return 0;
 }
 
-/* Does name match a declared name (a pattern) for this step of this job? */
-static int
-decl_matches(const char *pattern, const char *name, const struct recipe_job *job,
-	     const char *testid)
-{
-	const char *brace = strchr(pattern, '{'), *close;
-	size_t pre, post, len = strlen(name);
-
-	if (!brace)
-		return strcmp(pattern, name) == 0;
-	close = strchr(brace, '}');
-	if (!close)
-		return 0;
-	pre = (size_t)(brace - pattern);
-	post = strlen(close + 1);
-	if (len <= pre + post || strncmp(name, pattern, pre) != 0 ||
-	    strcmp(name + len - post, close + 1) != 0)
-		return 0;
-	if (strncmp(brace, "{testid}", 8) == 0)
-		return strlen(testid) == len - pre - post &&
-		       strncmp(name + pre, testid, len - pre - post) == 0;
-	if (strncmp(brace, "{tree}", 6) == 0)
-		return job_has_tree(job, name + pre, len - pre - post);
-	return 0;
-}
-
 /* The runvars pvci itself sets from the job's trees when it creates the flight. */
 static int
 set_by_pvci(const struct recipe *r, const struct recipe_job *job, const char *name)
@@ -1331,25 +1343,106 @@ job_sets(struct runvar **sorted, int n, const char *name)
 	return bsearch(&kp, sorted, (size_t)n, sizeof(*sorted), runvar_name_cmp) != NULL;
 }
 
-/* The declaration of a step of job reading name; NULL when none. */
-static const struct runvar_decl *
-reader(const struct recipe_job *job, const struct step_decl *defs, const char *name,
-       int *stepno)
-{
-	int i;
+/*
+ * The runvar names a job's steps read, their patterns expanded with the
+ * job's step names and trees, sorted: one lookup per runvar instead of a
+ * walk over every step's declarations (a job may have 100,000 of each).
+ */
+struct reader {
+	char *name;
+	const struct runvar_decl *decl;
+	int stepno;
+	int order;		/* declaration order: the first reader wins */
+};
 
+struct readers {
+	struct reader *r;
+	int n, cap;
+};
+
+static void
+readers_add(struct readers *rs, char *name, const struct runvar_decl *d, int stepno)
+{
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 64;
+		rs->r = xrealloc(rs->r, sizeof(*rs->r) * (size_t)rs->cap);
+	}
+	rs->r[rs->n] = (struct reader){ name, d, stepno, rs->n };
+	rs->n++;
+}
+
+static int
+reader_cmp(const void *a, const void *b)
+{
+	const struct reader *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static void
+readers_build(struct readers *rs, const struct recipe_job *job, const struct step_decl *defs)
+{
+	int i, k;
+
+	memset(rs, 0, sizeof(*rs));
 	for (i = 0; i < job->nsteps; i++) {
 		const struct runvar_decl *d;
 
 		for (d = defs[i].inputs; d && d->name; d++) {
-			if (decl_matches(d->name, name, job, job->steps[i].testid)) {
-				if (stepno)
-					*stepno = i;
-				return d;
+			const char *brace = strchr(d->name, '{'), *close;
+
+			close = brace ? strchr(brace, '}') : NULL;
+			if (!brace) {
+				readers_add(rs, xstrdup(d->name), d, i);
+			} else if (!close) {
+				continue;
+			} else if (strncmp(brace, "{testid}", 8) == 0) {
+				readers_add(rs, xasprintf("%.*s%s%s", (int)(brace - d->name), d->name,
+							  job->steps[i].testid, close + 1), d, i);
+			} else if (strncmp(brace, "{tree}", 6) == 0) {
+				for (k = 0; k < job->ntrees; k++)
+					readers_add(rs, xasprintf("%.*s%s%s", (int)(brace - d->name),
+								  d->name, job->trees[k], close + 1),
+						    d, i);
 			}
 		}
 	}
-	return NULL;
+	if (rs->n)
+		qsort(rs->r, (size_t)rs->n, sizeof(*rs->r), reader_cmp);
+}
+
+static void
+readers_release(struct readers *rs)
+{
+	int i;
+
+	for (i = 0; i < rs->n; i++)
+		free(rs->r[i].name);
+	free(rs->r);
+	memset(rs, 0, sizeof(*rs));
+}
+
+/* The declaration of a step of the job reading name; NULL when none. */
+static const struct runvar_decl *
+reader(const struct readers *rs, const char *name, int *stepno)
+{
+	int lo = 0, hi = rs->n;
+
+	/* The first entry not below name: the earliest declaration of it. */
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (strcmp(rs->r[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == rs->n || strcmp(rs->r[lo].name, name) != 0)
+		return NULL;
+	if (stepno)
+		*stepno = rs->r[lo].stepno;
+	return rs->r[lo].decl;
 }
 
 static void
@@ -1357,6 +1450,7 @@ check_job(struct check *c, struct recipe_job *job)
 {
 	struct step_decl *defs = xcalloc((size_t)job->nsteps + 1, sizeof(*defs));
 	struct runvar **sorted = NULL;
+	struct readers rs = { 0 };
 	struct strbuf names;
 	int i, k;
 
@@ -1371,13 +1465,14 @@ check_job(struct check *c, struct recipe_job *job)
 	}
 
 	/* Every runvar set is read by a step of the job, and is what it wants. */
+	readers_build(&rs, job, defs);
 	for (i = 0; i < job->nrunvars; i++) {
 		const struct runvar *rv = &job->runvars[i];
 		const struct runvar_decl *d;
 		const char *why;
 		int stepno = 0;
 
-		d = reader(job, defs, rv->name, &stepno);
+		d = reader(&rs, rv->name, &stepno);
 		if (!d) {
 			/* The recipe's runvars are for all jobs: checked once, below. */
 			if (rv->origin == RUNVAR_IN_RECIPE || (rv->origin == RUNVAR_GIVEN &&
@@ -1442,6 +1537,7 @@ check_job(struct check *c, struct recipe_job *job)
 		}
 	}
 out:
+	readers_release(&rs);
 	free(sorted);
 	free(defs);
 	strbuf_release(&names);
@@ -1452,31 +1548,38 @@ static void
 check_recipe_runvars(struct check *c)
 {
 	struct step_decl *defs = NULL;
-	int i, j, k, cap = 0;
+	char *read;
+	int i, j, k, cap = 0, unread = c->r->nrunvars;
 
-	for (i = 0; i < c->r->nrunvars; i++) {
-		const struct runvar *rv = &c->r->runvars[i];
-		int read = 0;
+	if (!unread)
+		return;
+	read = xcalloc((size_t)c->r->nrunvars, 1);
+	for (j = 0; j < c->r->njobs && unread; j++) {
+		struct recipe_job *job = &c->r->jobs[j];
+		struct readers rs;
 
-		for (j = 0; j < c->r->njobs && !read; j++) {
-			struct recipe_job *job = &c->r->jobs[j];
-
-			if (!job->selected)
-				continue;
-			if (job->nsteps > cap) {
-				cap = job->nsteps;
-				defs = xrealloc(defs, sizeof(*defs) * (size_t)cap);
-			}
-			for (k = 0; k < job->nsteps; k++)
-				if (c->decls(job->steps[k].step, &defs[k]) < 0)
-					memset(&defs[k], 0, sizeof(defs[k]));
-			if (reader(job, defs, rv->name, NULL))
-				read = 1;
+		if (!job->selected)
+			continue;
+		if (job->nsteps > cap) {
+			cap = job->nsteps;
+			defs = xrealloc(defs, sizeof(*defs) * (size_t)cap);
 		}
-		if (!read)
-			cerr(c, rv->pos, "the recipe sets runvar '%s' for every job, and no step "
-			     "of any job reads it", rv->name);
+		for (k = 0; k < job->nsteps; k++)
+			if (c->decls(job->steps[k].step, &defs[k]) < 0)
+				memset(&defs[k], 0, sizeof(defs[k]));
+		readers_build(&rs, job, defs);
+		for (i = 0; i < c->r->nrunvars; i++)
+			if (!read[i] && reader(&rs, c->r->runvars[i].name, NULL)) {
+				read[i] = 1;
+				unread--;
+			}
+		readers_release(&rs);
 	}
+	for (i = 0; i < c->r->nrunvars; i++)
+		if (!read[i])
+			cerr(c, c->r->runvars[i].pos, "the recipe sets runvar '%s' for every job, "
+			     "and no step of any job reads it", c->r->runvars[i].name);
+	free(read);
 	free(defs);
 }
 

@@ -289,6 +289,18 @@ test_needs_twice_is_a_recipe_error(void **state)
 		     "t.json:4:5: 'needs' names 'a' twice");
 }
 
+/* Two steps of one job with one name: the later one is at fault, whichever comes first. */
+static void
+test_step_named_twice_points_at_the_second(void **state)
+{
+	(void)state;
+	refused_with("{ \"name\": \"r\", \"jobs\": [\n"
+		     "  { \"name\": \"a\", \"runvars\": { \"cmd_z\": [\"true\"], \"cmd_y\": [\"true\"] },\n"
+		     "    \"steps\": [ {\"step\": \"run\", \"as\": \"z\"}, {\"step\": \"run\", \"as\": \"y\"},\n"
+		     "      {\"step\": \"run\", \"as\": \"y\"}, {\"step\": \"run\", \"as\": \"z\"} ] } ] }",
+		     "t.json:4:29: job 'a': two steps are named 'y'");
+}
+
 static void
 test_errors_point_at_the_offending_occurrence(void **state)
 {
@@ -431,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_jobs_are_checked_against_their_steps),
 		cmocka_unit_test(test_check_accepts_declared_runvars),
 		cmocka_unit_test(test_needs_twice_is_a_recipe_error),
+		cmocka_unit_test(test_step_named_twice_points_at_the_second),
 		cmocka_unit_test(test_errors_point_at_the_offending_occurrence),
 		cmocka_unit_test(test_escaped_names_keep_their_position),
 		cmocka_unit_test(test_nul_and_garbage_after_the_json_are_refused),
