@@ -38,7 +38,21 @@ print_event(const struct run_event *ev, void *opaque)
 			"not start\n", ev->job, ev->need, status_name(ev->need_status));
 		break;
 	case RUN_WAITING:
-		printf("waiting: jobs this run needs are running in another process\n");
+		printf("jobs this run needs are running in another process\n");
+		break;
+	case RUN_INTERRUPTED:
+		printf("%s\n", ev->note);
+		break;
+	case RUN_JOB_LOST:
+		fprintf(stderr, "pvci: flight %ld job '%s': %s\n", ev->flight, ev->job, ev->note);
+		break;
+	case RUN_JOB_ELSEWHERE:
+		fprintf(stderr, "pvci: flight %ld job '%s' is running in another process (pid %ld "
+			"on host '%s'); this run did not run it\n", ev->flight, ev->job,
+			ev->owner_pid, ev->owner_host ? ev->owner_host : "");
+		break;
+	case RUN_STOPPED:
+		fprintf(stderr, "pvci: %s\n", ev->note);
 		break;
 	}
 	fflush(stdout);
