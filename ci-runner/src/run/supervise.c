@@ -142,17 +142,17 @@ enter_pidns(void)
 	if (own_pidns_fd < 0) {
 		own_pidns_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		if (own_pidns_fd < 0) {
-			log_warn("step processes get no PID namespace: cannot open "
-				 "'/proc/self/ns/pid'; what a step leaves behind is swept up "
-				 "after it, but survives if pvci is killed");
+			log_warnx("step processes get no PID namespace (cannot open "
+				  "'/proc/self/ns/pid': %s): what a step leaves behind is swept "
+				  "up after it, but survives if pvci is killed", strerror(errno));
 			pidns_ok = 0;
 			return 0;
 		}
 	}
 	if (unshare(CLONE_NEWPID) < 0) {
-		log_warn("step processes get no PID namespace (unshare refused); what a "
-			 "step leaves behind is swept up after it, but survives if pvci "
-			 "is killed");
+		log_warnx("step processes get no PID namespace (unshare: %s): what a step "
+			  "leaves behind is swept up after it, but survives if pvci is killed",
+			  strerror(errno));
 		pidns_ok = 0;
 		return 0;
 	}
