@@ -346,7 +346,10 @@ done:
 			db_failed(run, "the end of a step");
 		run->lost = owned == 0;
 	}
-	if (run->db_broken || run->lost) {
+	if (run->lost) {
+		free(note);
+		note = xstrdup("not recorded: another process took the job over");
+	} else if (run->db_broken) {
 		st = STEP_BROKEN;
 	} else if (db_step_finish(inst->db, flight, job, row->stepno, step_status_of(st),
 				  note) < 0) {

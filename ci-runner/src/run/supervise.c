@@ -337,7 +337,7 @@ supervise_run(int (*fn)(void *arg), void *arg, const struct supervise_opts *o,
 	pid = fork();
 	if (pid < 0)
 		res->status = errno;
-	if (in_pidns)
+	if (in_pidns && pid != 0)
 		leave_pidns();
 	if (pid < 0) {
 		close(fds[0]);
