@@ -53,7 +53,7 @@ check "a setsid grandchild of a step that ended is gone" gone "$gc1"
 kill -KILL "$runner"
 wait "$runner" 2>/dev/null
 check "a setsid grandchild of a step whose runner was killed is gone" gone "$gc2"
-ns=$(grep -cv "^$(readlink /proc/self/ns/pid)\$" "$TEST_DIR/ns")
+ns=$(grep -cvxF "$(readlink /proc/self/ns/pid)" "$TEST_DIR/ns")
 is "each step ran in a PID namespace other than the runner's" "$ns" 2
 pvci flight run "$n" >"$TEST_DIR/run2.out" 2>&1
 is "the next run recovers the killed job as broken" "$(job_status "$n" killed)" broken
