@@ -22,17 +22,18 @@ endif
 SRC_DIR   := ci-runner/src
 OBJ_DIR   := build/obj$(if $(SANITIZE),-san)
 
-# One folder a layer, lowest first (README.md, Layout). Each folder is built
+# One folder a layer, lowest first (README.md, Layout): build/ and guest/
+# help steps, so they sit on the step context API. Each folder is built
 # into a static library and compiled with the include paths of the layers it
 # may use and no others, so an include that climbs the layers (a step
 # reaching for db.h) does not compile.
-LAYERS       := lib core toolstack build sign step guest steps run cli
+LAYERS       := lib core toolstack sign step build guest steps run cli
 USES_lib       := lib
 USES_core      := core lib
 USES_toolstack := toolstack lib
-USES_build     := build core lib
 USES_sign      := sign core lib
 USES_step      := step core lib
+USES_build     := build step lib
 USES_guest     := guest step toolstack core lib
 USES_steps     := steps step guest toolstack build sign lib
 USES_run       := run steps step guest toolstack build sign core lib
@@ -54,6 +55,16 @@ all: pvci
 # pvci and the unit tests are relinked when SANITIZE changes.
 FLAVOUR := build/flavour
 $(shell mkdir -p build; [ "$$(cat $(FLAVOUR) 2>/dev/null)" = "san:$(SANITIZE)" ] || echo "san:$(SANITIZE)" >$(FLAVOUR))
+
+# The version --version prints: git describe of the source tree, else (a
+# release tarball) the file VERSION, else "unknown". main.o is rebuilt when
+# it changes.
+PVCI_VERSION := $(if $(wildcard $(CURDIR)/.git),$(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null))
+PVCI_VERSION := $(or $(PVCI_VERSION),$(shell cat $(CURDIR)/VERSION 2>/dev/null),unknown)
+VERSION_STAMP := build/version
+$(shell mkdir -p build; [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = "$(PVCI_VERSION)" ] || echo "$(PVCI_VERSION)" >$(VERSION_STAMP))
+$(OBJ_DIR)/cli/main.o: CFLAGS += -DPVCI_VERSION='"$(PVCI_VERSION)"'
+$(OBJ_DIR)/cli/main.o: $(VERSION_STAMP)
 
 pvci: $(OBJ_DIR)/cli/main.o $(LAYER_LIBS) $(FLAVOUR)
 	$(CC) $(LDFLAGS) -o $@ $(OBJ_DIR)/cli/main.o -Wl,--start-group $(LAYER_LIBS) -Wl,--end-group $(LDLIBS)

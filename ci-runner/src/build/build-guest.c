@@ -9,12 +9,11 @@
 #include <stdlib.h>
 
 #include "build-executor.h"
-#include "config.h"
 
 static enum step_status
 guest_prepare(struct step_ctx *ctx, const struct build_job *job)
 {
-	const char *image = config_str(step_config(ctx), "build.host_image");
+	const char *image = step_setting(ctx, "build.host_image");
 
 	if (!image || !*image) {
 		step_log(ctx, "no Windows build host configured (config build.host_image "

@@ -25,6 +25,18 @@ struct override {
 	char *rev;		/* --tree NAME=URL#REV */
 };
 
+#define CREATE_USAGE "flight create RECIPE [--branch B] [--blessing real|adhoc|play|bisect]\n" \
+	"                   [--tree NAME=URL[#REV]]... [--runvar [JOB:]NAME=VALUE]...\n" \
+	"                   [--jobs GLOB]"
+#define RUN_USAGE "flight run FLIGHT [--jobs GLOB]"
+#define SHOW_USAGE "flight show FLIGHT [--json]"
+#define LIST_USAGE "flight list [--branch B] [--limit K] [--json]"
+
+static const struct cmd_form create_form = { "flight create", CREATE_USAGE };
+static const struct cmd_form run_form = { "flight run", RUN_USAGE };
+static const struct cmd_form show_form = { "flight show", SHOW_USAGE };
+static const struct cmd_form list_form = { "flight list", LIST_USAGE };
+
 static int
 parse_runvar_opt(const char *arg, struct override *o)
 {
@@ -49,7 +61,7 @@ parse_tree_opt(const char *arg, struct override *o)
 	const char *eq = strchr(arg, '='), *hash;
 
 	if (!eq || eq == arg) {
-		cmd_usage_error(&cmd_flight_entry, "--tree '%s': expected NAME=URL[#REV]", arg);
+		cmd_form_error(&create_form, "--tree '%s': expected NAME=URL[#REV]", arg);
 		return -1;
 	}
 	o->name = xasprintf("%.*s", (int)(eq - arg), arg);
@@ -74,7 +86,7 @@ overrides_free(struct override *o, int n)
 }
 
 static int
-flight_create_cmd(const struct cmd_opts *opts, int argc, char **argv)
+flight_create_cmd(struct cmd_opts *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "branch", required_argument, NULL, 'b' },
@@ -92,8 +104,8 @@ flight_create_cmd(const struct cmd_opts *opts, int argc, char **argv)
 	struct instance *inst = NULL;
 	long flight;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cmd_getopt(&create_form, opts, argc, argv, "", longopts)) != -1) {
 		switch (c) {
 		case 'b':
 			fo.branch = optarg;
@@ -121,22 +133,22 @@ flight_create_cmd(const struct cmd_opts *opts, int argc, char **argv)
 			fo.jobs_glob = optarg;
 			break;
 		default:
-			rc = cmd_usage_error(&cmd_flight_entry, "bad option");
+			rc = EXIT_USAGE;
 			goto out;
 		}
 	}
 	if (optind + 1 != argc) {
-		rc = cmd_usage_error(&cmd_flight_entry, "flight create needs one RECIPE");
+		rc = cmd_form_error(&create_form, "needs one RECIPE");
 		goto out;
 	}
 	if (!flight_blessing_valid(fo.blessing)) {
-		rc = cmd_usage_error(&cmd_flight_entry, "blessing '%s' is not real, adhoc, "
-				     "play or bisect", fo.blessing);
+		rc = cmd_form_error(&create_form, "blessing '%s' is not real, adhoc, "
+				    "play or bisect", fo.blessing);
 		goto out;
 	}
 	if (fo.branch && !name_is_valid(fo.branch)) {
-		rc = cmd_usage_error(&cmd_flight_entry, "branch '%s' is not made of "
-				     "[A-Za-z0-9._-]", fo.branch);
+		rc = cmd_form_error(&create_form, "branch '%s' is not made of "
+				    "[A-Za-z0-9._-]", fo.branch);
 		goto out;
 	}
 	fo.recipe = argv[optind];
@@ -164,6 +176,12 @@ flight_create_cmd(const struct cmd_opts *opts, int argc, char **argv)
 	if (flight < 0)
 		goto out;
 	printf("%ld\n", flight);
+	/* The flight exists now: whoever ran this must learn its number somehow. */
+	if (cmd_flush_stdout() < 0) {
+		errorx("flight create: made flight %ld, but could not write its number to "
+		       "standard output", flight);
+		goto out;
+	}
 	rc = EXIT_PASS;
 out:
 	overrides_free(runvars, nrunvars);
@@ -183,7 +201,7 @@ parse_flight_number(const char *s, long *flight)
 }
 
 static int
-flight_run(const struct cmd_opts *opts, int argc, char **argv)
+flight_run(struct cmd_opts *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "jobs", required_argument, NULL, 'j' },
@@ -195,14 +213,14 @@ flight_run(const struct cmd_opts *opts, int argc, char **argv)
 	long flight;
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cmd_getopt(&run_form, opts, argc, argv, "", longopts)) != -1) {
 		if (c != 'j')
-			return cmd_usage_error(&cmd_flight_entry, "bad option");
+			return EXIT_USAGE;
 		glob = optarg;
 	}
 	if (optind + 1 != argc)
-		return cmd_usage_error(&cmd_flight_entry, "flight run needs one FLIGHT");
+		return cmd_form_error(&run_form, "needs one FLIGHT");
 	if (parse_flight_number(argv[optind], &flight) < 0)
 		return EXIT_USAGE;
 	inst = instance_open(opts->home, INSTANCE_RUN);
@@ -220,7 +238,7 @@ flight_run(const struct cmd_opts *opts, int argc, char **argv)
 }
 
 static int
-flight_show(const struct cmd_opts *opts, int argc, char **argv)
+flight_show(struct cmd_opts *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
@@ -230,14 +248,14 @@ flight_show(const struct cmd_opts *opts, int argc, char **argv)
 	int c, json = 0, rc;
 	long flight;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cmd_getopt(&show_form, opts, argc, argv, "", longopts)) != -1) {
 		if (c != 'J')
-			return cmd_usage_error(&cmd_flight_entry, "bad option");
+			return EXIT_USAGE;
 		json = 1;
 	}
 	if (optind + 1 != argc)
-		return cmd_usage_error(&cmd_flight_entry, "flight show needs one FLIGHT");
+		return cmd_form_error(&show_form, "needs one FLIGHT");
 	if (parse_flight_number(argv[optind], &flight) < 0)
 		return EXIT_USAGE;
 	inst = instance_open(opts->home, INSTANCE_READ);
@@ -249,7 +267,7 @@ flight_show(const struct cmd_opts *opts, int argc, char **argv)
 }
 
 static int
-flight_list(const struct cmd_opts *opts, int argc, char **argv)
+flight_list(struct cmd_opts *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "branch", required_argument, NULL, 'b' },
@@ -262,25 +280,26 @@ flight_list(const struct cmd_opts *opts, int argc, char **argv)
 	long limit = 20;
 	int c, json = 0, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cmd_getopt(&list_form, opts, argc, argv, "", longopts)) != -1) {
 		switch (c) {
 		case 'b':
 			branch = optarg;
 			break;
 		case 'l':
 			if (parse_long(optarg, &limit) < 0 || limit < 0)
-				return cmd_usage_error(&cmd_flight_entry, "--limit needs a number");
+				return cmd_form_error(&list_form, "--limit needs a number, not '%s'",
+						      optarg);
 			break;
 		case 'J':
 			json = 1;
 			break;
 		default:
-			return cmd_usage_error(&cmd_flight_entry, "bad option");
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc)
-		return cmd_usage_error(&cmd_flight_entry, "flight list takes no arguments");
+		return cmd_form_error(&list_form, "takes no arguments");
 	inst = instance_open(opts->home, INSTANCE_READ);
 	if (!inst)
 		return EXIT_ERROR;
@@ -290,7 +309,7 @@ flight_list(const struct cmd_opts *opts, int argc, char **argv)
 }
 
 static int
-cmd_flight_exec(const struct cmd_opts *opts, int argc, char **argv)
+cmd_flight_exec(struct cmd_opts *opts, int argc, char **argv)
 {
 	if (argc < 2)
 		return cmd_usage_error(&cmd_flight_entry, "which flight command?");
@@ -307,22 +326,24 @@ cmd_flight_exec(const struct cmd_opts *opts, int argc, char **argv)
 
 const struct cmd_entry cmd_flight_entry = {
 	.name = "flight",
-	.usage = "flight create RECIPE [--branch B] [--blessing real|adhoc|play|bisect]\n"
-		 "                   [--tree NAME=URL[#REV]]... [--runvar [JOB:]NAME=VALUE]...\n"
-		 "                   [--jobs GLOB]\n"
-		 "       pvci flight run FLIGHT [--jobs GLOB]\n"
-		 "       pvci flight show FLIGHT [--json]\n"
-		 "       pvci flight list [--branch B] [--limit K] [--json]",
+	.usage = CREATE_USAGE "\n"
+		 "       pvci " RUN_USAGE "\n"
+		 "       pvci " SHOW_USAGE "\n"
+		 "       pvci " LIST_USAGE,
 	.summary = "create, run and inspect flights",
 	.help = "create  validates RECIPE, resolves each tree's branch to a commit (or takes\n"
 		"        --tree NAME=URL#REV), records the jobs, steps and runvars, and prints\n"
 		"        only the new flight number. --jobs keeps the matching jobs and the\n"
 		"        jobs they need. The default blessing is adhoc; only real flights\n"
-		"        count as baselines.\n"
+		"        count as baselines. A --tree path that is not absolute is taken\n"
+		"        from the current folder and recorded absolute.\n"
 		"run     runs the queued jobs in dependency order, printing each step as it\n"
 		"        starts and ends. A job whose needed job did not pass is blocked.\n"
-		"        Exit status: 0 all passed, 1 something failed or was blocked,\n"
-		"        2 something broke (or the run was interrupted), 3 error.\n"
+		"        Steps that will never run are skipped. With --jobs, a selected job\n"
+		"        waiting on a job the glob left out (which has not passed) is named.\n"
+		"        Exit status: 0 all passed, 1 something failed or was blocked (or a\n"
+		"        selected job could not run), 2 something broke (or the run was\n"
+		"        interrupted), 3 error.\n"
 		"        Running it again after a crash marks the jobs the dead process left\n"
 		"        running as broken, runs their cleanup steps, and goes on.\n"
 		"show    the flight's jobs, steps (with log paths) and runvars.\n"

@@ -6,13 +6,21 @@
 #include "step.h"
 
 static int
-cmd_help_exec(const struct cmd_opts *opts, int argc, char **argv)
+cmd_help_exec(struct cmd_opts *opts, int argc, char **argv)
 {
 	const struct cmd_entry *const *t = cmd_table();
+	static const struct cmd_form form = { "help", "help [COMMAND | steps | config]" };
 	const struct step_def *steps;
 	int i, n;
 
-	(void)opts;
+	optind = 0;
+	if (cmd_getopt(&form, opts, argc, argv, "", NULL) != -1)
+		return EXIT_USAGE;
+	/* What is left: the topic, if any, first. */
+	argc -= optind - 1;
+	argv += optind - 1;
+	if (argc > 2)
+		return cmd_form_error(&form, "takes one topic, not '%s'", argv[2]);
 	if (argc > 1 && strcmp(argv[1], "steps") == 0) {
 		steps = step_table(&n);
 		printf("Steps a recipe can use (always: runs after a failure too):\n\n");

@@ -45,6 +45,12 @@ warn_untraversable(const char *path)
 	free(copy);
 }
 
+#define BUILD_USAGE "image build NAME [--dir DIR | --from DIR]"
+#define LIST_USAGE "image list [--json]"
+
+static const struct cmd_form build_form = { "image build", BUILD_USAGE };
+static const struct cmd_form list_form = { "image list", LIST_USAGE };
+
 static int
 register_dir(struct instance *inst, const char *name, const char *dir)
 {
@@ -91,7 +97,7 @@ out:
 }
 
 static int
-image_build(const struct cmd_opts *opts, int argc, char **argv)
+image_build(struct cmd_opts *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
@@ -103,27 +109,27 @@ image_build(const struct cmd_opts *opts, int argc, char **argv)
 	struct instance *inst = NULL;
 	int c, rc = EXIT_ERROR;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cmd_getopt(&build_form, opts, argc, argv, "", longopts)) != -1) {
 		if (c == 'd')
 			dir_opt = optarg;
 		else if (c == 'f')
 			from = optarg;
 		else
-			return cmd_usage_error(&cmd_image_entry, "bad option");
+			return EXIT_USAGE;
 	}
 	if (optind + 1 != argc)
-		return cmd_usage_error(&cmd_image_entry, "image build needs one NAME");
+		return cmd_form_error(&build_form, "needs one NAME");
 	if (dir_opt && from)
-		return cmd_usage_error(&cmd_image_entry, "--dir and --from exclude each other");
+		return cmd_form_error(&build_form, "--dir and --from exclude each other");
 	name = argv[optind];
 	if (!name_is_valid(name))
-		return cmd_usage_error(&cmd_image_entry, "'%s' is not an image name", name);
+		return cmd_form_error(&build_form, "'%s' is not an image name", name);
 	inst = instance_open(opts->home, INSTANCE_WRITE);
 	if (inst == NULL)
 		return EXIT_ERROR;
 	if (from) {
-		dir = instance_resolve(inst->home, from);
+		dir = path_absolute(from);
 	} else {
 		const char *argv2[3];
 		struct proc_opts po = { .out_fd = 2, .timeout = BUILD_TIMEOUT };
@@ -135,7 +141,7 @@ image_build(const struct cmd_opts *opts, int argc, char **argv)
 			goto out;
 		}
 		if (dir_opt)
-			dir = instance_resolve(inst->home, dir_opt);
+			dir = path_absolute(dir_opt);
 		else {
 			images = instance_path(inst, "images.dir");
 			dir = path_join(images, name);
@@ -164,17 +170,25 @@ out:
 }
 
 static int
-image_list(const struct cmd_opts *opts, int argc, char **argv)
+image_list(struct cmd_opts *opts, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct instance *inst;
 	json_t *list, *img;
 	size_t i;
-	int json = 0;
+	int c, json = 0;
 
-	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+	optind = 0;
+	while ((c = cmd_getopt(&list_form, opts, argc, argv, "", longopts)) != -1) {
+		if (c != 'J')
+			return EXIT_USAGE;
 		json = 1;
-	else if (argc != 1)
-		return cmd_usage_error(&cmd_image_entry, "image list takes only --json");
+	}
+	if (optind != argc)
+		return cmd_form_error(&list_form, "takes only --json");
 	inst = instance_open(opts->home, INSTANCE_READ);
 	if (inst == NULL)
 		return EXIT_ERROR;
@@ -202,7 +216,7 @@ image_list(const struct cmd_opts *opts, int argc, char **argv)
 }
 
 static int
-cmd_image_exec(const struct cmd_opts *opts, int argc, char **argv)
+cmd_image_exec(struct cmd_opts *opts, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "build") == 0)
 		return image_build(opts, argc - 1, argv + 1);
@@ -213,7 +227,7 @@ cmd_image_exec(const struct cmd_opts *opts, int argc, char **argv)
 
 const struct cmd_entry cmd_image_entry = {
 	.name = "image",
-	.usage = "image build NAME [--dir DIR | --from DIR] | image list [--json]",
+	.usage = BUILD_USAGE " | " LIST_USAGE,
 	.summary = "build and register golden images of test guests, list them",
 	.help = "  build NAME   run guest-images/NAME/build.sh into DIR (default images.dir/NAME;\n"
 		"               up to date images are only checked) and register it\n"

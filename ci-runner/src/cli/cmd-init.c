@@ -5,14 +5,17 @@
 #include "instance.h"
 
 static int
-cmd_init_exec(const struct cmd_opts *opts, int argc, char **argv)
+cmd_init_exec(struct cmd_opts *opts, int argc, char **argv)
 {
+	static const struct cmd_form form = { "init", "init" };
 	char *home;
 	int rc;
 
-	(void)argv;
-	if (argc > 1)
-		return cmd_usage_error(&cmd_init_entry, "takes no arguments");
+	optind = 0;
+	if (cmd_getopt(&form, opts, argc, argv, "", NULL) != -1)
+		return EXIT_USAGE;
+	if (optind != argc)
+		return cmd_form_error(&form, "takes no arguments");
 	home = instance_home(opts->home);
 	rc = instance_init(home);
 	if (rc == 0)

@@ -9,12 +9,13 @@
 #include "util.h"
 
 static int
-cmd_job_exec(const struct cmd_opts *opts, int argc, char **argv)
+cmd_job_exec(struct cmd_opts *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct cmd_form form = { "job show", "job show FLIGHT JOB [--json]" };
 	struct instance *inst;
 	int c, json = 0, rc;
 	long flight;
@@ -23,20 +24,18 @@ cmd_job_exec(const struct cmd_opts *opts, int argc, char **argv)
 		return cmd_usage_error(&cmd_job_entry, "which job command?");
 	argc--;
 	argv++;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cmd_getopt(&form, opts, argc, argv, "", longopts)) != -1) {
 		if (c != 'J')
-			return cmd_usage_error(&cmd_job_entry, "bad option");
+			return EXIT_USAGE;
 		json = 1;
 	}
 	if (optind + 2 != argc)
-		return cmd_usage_error(&cmd_job_entry, "job show needs FLIGHT and JOB");
+		return cmd_form_error(&form, "needs FLIGHT and JOB");
 	if (parse_long(argv[optind], &flight) < 0 || flight <= 0)
-		return cmd_usage_error(&cmd_job_entry, "'%s' is not a flight number",
-				       argv[optind]);
+		return cmd_form_error(&form, "'%s' is not a flight number", argv[optind]);
 	if (!name_is_valid(argv[optind + 1]))
-		return cmd_usage_error(&cmd_job_entry, "'%s' is not a job name",
-				       argv[optind + 1]);
+		return cmd_form_error(&form, "'%s' is not a job name", argv[optind + 1]);
 	inst = instance_open(opts->home, INSTANCE_READ);
 	if (!inst)
 		return EXIT_ERROR;

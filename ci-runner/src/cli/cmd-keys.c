@@ -13,8 +13,14 @@
 #include "log.h"
 #include "util.h"
 
+#define INIT_USAGE "keys init [--days N] [--force]"
+#define SHOW_USAGE "keys show"
+
+static const struct cmd_form init_form = { "keys init", INIT_USAGE };
+static const struct cmd_form show_form = { "keys show", SHOW_USAGE };
+
 static int
-keys_init(const struct cmd_opts *opts, int argc, char **argv)
+keys_init(struct cmd_opts *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "days", required_argument, NULL, 'd' },
@@ -27,24 +33,23 @@ keys_init(const struct cmd_opts *opts, int argc, char **argv)
 	long days = -1;
 	int force = 0, c, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+d:f", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cmd_getopt(&init_form, opts, argc, argv, "d:f", longopts)) != -1) {
 		switch (c) {
 		case 'd':
 			if (parse_long(optarg, &days) < 0 || days < 1 || days > 36500)
-				return cmd_usage_error(&cmd_keys_entry,
-						       "--days needs a number of days (1..36500), not '%s'",
-						       optarg);
+				return cmd_form_error(&init_form, "--days needs a number of days "
+						      "(1..36500), not '%s'", optarg);
 			break;
 		case 'f':
 			force = 1;
 			break;
 		default:
-			return cmd_usage_error(&cmd_keys_entry, "unknown option");
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc)
-		return cmd_usage_error(&cmd_keys_entry, "unexpected argument '%s'", argv[optind]);
+		return cmd_form_error(&init_form, "unexpected argument '%s'", argv[optind]);
 	cfg = keys_instance_config(opts->home, &home);
 	if (!cfg) {
 		free(home);
@@ -74,7 +79,10 @@ show_cert(const char *what, const char *path, long long now)
 	long long left;
 
 	if (!path || !file_exists(path)) {
-		printf("%s: %s: missing (run 'pvci keys init')\n", what, path ? path : "unset");
+		if (path)
+			errorx("%s certificate '%s' is missing (run 'pvci keys init')", what, path);
+		else
+			errorx("no %s certificate is set (see 'pvci help config')", what);
 		return -1;
 	}
 	if (keys_cert_info(path, &info) < 0)
@@ -94,7 +102,7 @@ show_cert(const char *what, const char *path, long long now)
 }
 
 static int
-keys_show(const struct cmd_opts *opts, int argc, char **argv)
+keys_show(struct cmd_opts *opts, int argc, char **argv)
 {
 	struct keys_paths kp;
 	struct config *cfg;
@@ -102,8 +110,11 @@ keys_show(const struct cmd_opts *opts, int argc, char **argv)
 	char *home;
 	int bad = 0;
 
-	if (argc != 1)
-		return cmd_usage_error(&cmd_keys_entry, "unexpected argument '%s'", argv[1]);
+	optind = 0;
+	if (cmd_getopt(&show_form, opts, argc, argv, "", NULL) != -1)
+		return EXIT_USAGE;
+	if (optind != argc)
+		return cmd_form_error(&show_form, "unexpected argument '%s'", argv[optind]);
 	cfg = keys_instance_config(opts->home, &home);
 	if (!cfg) {
 		free(home);
@@ -113,10 +124,13 @@ keys_show(const struct cmd_opts *opts, int argc, char **argv)
 	bad |= show_cert("ca", kp.ca, now) < 0;
 	bad |= show_cert("codesign", kp.cert, now) < 0;
 	/* Only where the key is, never what it is. */
-	if (keys_is_pkcs11(kp.key))
-		printf("key: %s (PKCS#11, module %s)\n", kp.key,
+	if (keys_is_pkcs11(kp.key)) {
+		char *shown = redact_secrets(kp.key);
+
+		printf("key: %s (PKCS#11, module %s)\n", shown,
 		       kp.pkcs11_module ? kp.pkcs11_module : "unset");
-	else
+		free(shown);
+	} else
 		printf("key: %s (%s)\n", kp.key, file_exists(kp.key) ? "present" : "missing");
 	printf("chain: %s (%s)\n", kp.chain, file_exists(kp.chain) ? "present" : "missing");
 	keys_paths_release(&kp);
@@ -126,12 +140,8 @@ keys_show(const struct cmd_opts *opts, int argc, char **argv)
 }
 
 static int
-cmd_keys_exec(const struct cmd_opts *opts, int argc, char **argv)
+cmd_keys_exec(struct cmd_opts *opts, int argc, char **argv)
 {
-	if (cmd_wants_help(argc, argv)) {
-		cmd_print_help(&cmd_keys_entry);
-		return EXIT_PASS;
-	}
 	if (argc < 2)
 		return cmd_usage_error(&cmd_keys_entry, "which keys command?");
 	if (strcmp(argv[1], "init") == 0)
@@ -143,7 +153,7 @@ cmd_keys_exec(const struct cmd_opts *opts, int argc, char **argv)
 
 const struct cmd_entry cmd_keys_entry = {
 	.name = "keys",
-	.usage = "keys init [--days N] [--force] | keys show",
+	.usage = INIT_USAGE " | " SHOW_USAGE,
 	.summary = "make or show the signing keys (test CA and code-signing certificate)",
 	.help =
 	"  init     make a test-signing CA and a code-signing certificate\n"

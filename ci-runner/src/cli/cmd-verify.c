@@ -15,7 +15,7 @@
 #include "verify.h"
 
 static int
-cmd_verify_exec(const struct cmd_opts *opts, int argc, char **argv)
+cmd_verify_exec(struct cmd_opts *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "ca", required_argument, NULL, 'c' },
@@ -25,18 +25,16 @@ cmd_verify_exec(const struct cmd_opts *opts, int argc, char **argv)
 	char *ca, *home = NULL;
 	int c, rc;
 
-	if (cmd_wants_help(argc, argv)) {
-		cmd_print_help(&cmd_verify_entry);
-		return EXIT_PASS;
-	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:", longopts, NULL)) != -1) {
+	static const struct cmd_form form = { "verify", "verify [--ca CA.pem] PATH" };
+
+	optind = 0;
+	while ((c = cmd_getopt(&form, opts, argc, argv, "c:", longopts)) != -1) {
 		if (c != 'c')
-			return cmd_usage_error(&cmd_verify_entry, "unknown option");
+			return EXIT_USAGE;
 		ca_opt = optarg;
 	}
 	if (argc - optind != 1)
-		return cmd_usage_error(&cmd_verify_entry, "give one PATH to verify");
+		return cmd_form_error(&form, "give one PATH to verify");
 	if (ca_opt) {
 		ca = xstrdup(ca_opt);
 	} else {

@@ -1,5 +1,6 @@
 #include <stdio.h>
 
+#include "cmd.h"
 #include "progress.h"
 
 static void
@@ -12,36 +13,39 @@ print_event(const struct run_event *ev, void *opaque)
 	case RUN_JOB_STARTED:
 		return;
 	case RUN_STEP_STARTED:
-		printf("[%7.1fs] %ld %s %02d %s: running\n", ev->elapsed, ev->flight, ev->job,
+		cmd_progress("[%7.1fs] %ld %s %02d %s: running\n", ev->elapsed, ev->flight, ev->job,
 		       ev->stepno, ev->testid);
 		break;
 	case RUN_STEP_FINISHED:
-		printf("[%7.1fs] %ld %s %02d %s: %s (%.1f s)\n", ev->elapsed, ev->flight, ev->job,
+		cmd_progress("[%7.1fs] %ld %s %02d %s: %s (%.1f s)\n", ev->elapsed, ev->flight, ev->job,
 		       ev->stepno, ev->testid, status_name(ev->status), ev->seconds);
 		if (ev->note && ev->status != STATUS_PASS)
-			printf("           %s\n", ev->note);
+			cmd_progress("           %s\n", ev->note);
 		break;
 	case RUN_JOB_FINISHED:
 		if (ev->status == STATUS_BLOCKED && ev->note)
-			printf("[%7.1fs] %ld %s: blocked (%s)\n", ev->elapsed, ev->flight, ev->job,
+			cmd_progress("[%7.1fs] %ld %s: blocked (%s)\n", ev->elapsed, ev->flight, ev->job,
 			       ev->note);
 		else
-			printf("[%7.1fs] %ld %s: %s\n", ev->elapsed, ev->flight, ev->job,
+			cmd_progress("[%7.1fs] %ld %s: %s\n", ev->elapsed, ev->flight, ev->job,
 			       status_name(ev->status));
 		break;
 	case RUN_JOB_CLEANUP:
-		printf("[%7.1fs] %ld %s: running the cleanup steps it was left without\n",
+		cmd_progress("[%7.1fs] %ld %s: running the cleanup steps it was left without\n",
 		       ev->elapsed, ev->flight, ev->job);
 		break;
 	case RUN_JOB_UNRUNNABLE:
-		fprintf(stderr, "pvci: job '%s' waits on job '%s' (%s), which this run may "
-			"not start\n", ev->job, ev->need, status_name(ev->need_status));
+		if (ev->need)
+			fprintf(stderr, "pvci: job '%s' waits on job '%s' (%s), which this run "
+				"may not start\n", ev->job, ev->need, status_name(ev->need_status));
+		else
+			fprintf(stderr, "pvci: job '%s' could not run\n", ev->job);
 		break;
 	case RUN_WAITING:
-		printf("jobs this run needs are running in another process\n");
+		cmd_progress("jobs this run needs are running in another process\n");
 		break;
 	case RUN_INTERRUPTED:
-		printf("%s\n", ev->note);
+		cmd_progress("%s\n", ev->note);
 		break;
 	case RUN_JOB_LOST:
 		fprintf(stderr, "pvci: flight %ld job '%s': %s\n", ev->flight, ev->job, ev->note);

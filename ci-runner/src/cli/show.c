@@ -1,3 +1,4 @@
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +8,30 @@
 
 #include "db.h"
 #include "instance.h"
+#include "layout.h"
 #include "log.h"
 #include "show.h"
 #include "util.h"
+
+/*
+ * Everything shown goes through here: a runvar, note or log path may hold
+ * a URL with user:password or a PKCS#11 PIN, which is never printed.
+ */
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void
+out(const char *fmt, ...)
+{
+	va_list ap;
+	char *text, *shown;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	shown = redact_secrets(text);
+	fputs(shown, stdout);
+	free(shown);
+	free(text);
+}
 
 static const char *
 jstr(json_t *obj, const char *key)
@@ -24,7 +46,7 @@ print_json(json_t *v)
 {
 	char *text = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
-	printf("%s\n", text);
+	out("%s\n", text);
 	free(text);
 }
 
@@ -62,22 +84,22 @@ print_job_text(json_t *job, int full)
 	size_t i;
 
 	format_duration(job, dur, sizeof(dur));
-	printf("job %s: %s (%s)%s%s\n", jstr(job, "job"), jstr(job, "status"), dur,
-	       json_is_string(json_object_get(job, "note")) ? " - " : "",
-	       jstr(job, "note"));
+	out("job %s: %s (%s)%s%s\n", jstr(job, "job"), jstr(job, "status"), dur,
+	    json_is_string(json_object_get(job, "note")) ? " - " : "",
+	    jstr(job, "note"));
 	json_array_foreach(steps, i, s) {
 		format_duration(s, dur, sizeof(dur));
-		printf("  %02d %-20s %-8s %6s  %s%s%s\n",
-		       (int)json_integer_value(json_object_get(s, "stepno")), jstr(s, "testid"),
-		       jstr(s, "status"), dur, jstr(s, "log"),
-		       json_is_string(json_object_get(s, "note")) ? "  # " : "", jstr(s, "note"));
+		out("  %02d %-20s %-8s %6s  %s%s%s\n",
+		    (int)json_integer_value(json_object_get(s, "stepno")), jstr(s, "testid"),
+		    jstr(s, "status"), dur, jstr(s, "log"),
+		    json_is_string(json_object_get(s, "note")) ? "  # " : "", jstr(s, "note"));
 	}
 	if (!full)
 		return;
 	runvars = json_object_get(job, "runvars");
 	synth = json_object_get(job, "runvars_synth");
 	if (json_object_size(runvars))
-		printf("  runvars (* set while running):\n");
+		out("  runvars (* set while running):\n");
 	json_object_foreach(runvars, name, v) {
 		json_t *sv;
 		size_t k;
@@ -86,41 +108,43 @@ print_job_text(json_t *job, int full)
 		json_array_foreach(synth, k, sv)
 			if (!strcmp(json_string_value(sv), name))
 				is_synth = 1;
-		printf("    %s%s=%s\n", is_synth ? "*" : " ", name, json_string_value(v));
+		out("    %s%s=%s\n", is_synth ? "*" : " ", name, json_string_value(v));
 	}
 	if (json_array_size(json_object_get(job, "artifacts")))
-		printf("  artifacts:\n");
+		out("  artifacts:\n");
 	json_array_foreach(json_object_get(job, "artifacts"), i, v)
-		printf("    %-8s %s (%lld bytes)\n", jstr(v, "kind"), jstr(v, "path"),
-		       (long long)json_integer_value(json_object_get(v, "size")));
+		out("    %-8s %s (%lld bytes)\n", jstr(v, "kind"), jstr(v, "path"),
+		    (long long)json_integer_value(json_object_get(v, "size")));
 	if (json_array_size(json_object_get(job, "measurements")))
-		printf("  measurements:\n");
+		out("  measurements:\n");
 	json_array_foreach(json_object_get(job, "measurements"), i, v)
-		printf("    %-18s %-24s %12.3f %s\n", jstr(v, "step"), jstr(v, "metric"),
-		       json_number_value(json_object_get(v, "value")), jstr(v, "unit"));
+		out("    %-18s %-24s %12.3f %s\n", jstr(v, "step"), jstr(v, "metric"),
+		    json_number_value(json_object_get(v, "value")), jstr(v, "unit"));
 }
 
 int
 show_flight(struct instance *inst, long flight, int json)
 {
 	json_t *f = db_flight_json(inst->db, flight), *job;
-	char created[32];
+	char created[32], *logs;
 	size_t i;
 
 	if (!f)
-		return errorx("no flight %ld", flight);
+		return -1;
 	if (json) {
 		print_json(f);
 		json_decref(f);
 		return 0;
 	}
 	format_time(json_object_get(f, "created"), created, sizeof(created));
-	printf("flight %ld %s %s (recipe %s, created %s UTC)\n", flight, jstr(f, "branch"),
-	       jstr(f, "blessing"), jstr(f, "recipe"), created);
-	printf("logs: %s/logs/%ld/\n\n", inst->home, flight);
+	out("flight %ld %s %s (recipe %s, created %s UTC)\n", flight, jstr(f, "branch"),
+	    jstr(f, "blessing"), jstr(f, "recipe"), created);
+	logs = layout_flight_logs(inst->home, flight);
+	out("logs: %s/\n\n", logs);
+	free(logs);
 	json_array_foreach(json_object_get(f, "jobs"), i, job) {
 		print_job_text(job, 0);
-		printf("\n");
+		out("\n");
 	}
 	json_decref(f);
 	return 0;
@@ -132,7 +156,7 @@ show_job(struct instance *inst, long flight, const char *job, int json)
 	json_t *j = db_job_json(inst->db, flight, job);
 
 	if (!j)
-		return errorx("flight %ld has no job '%s'", flight, job);
+		return -1;
 	if (json)
 		print_json(j);
 	else
@@ -154,8 +178,8 @@ show_flight_list(struct instance *inst, const char *branch, long limit, int json
 		json_decref(list);
 		return 0;
 	}
-	printf("%-7s %-20s %-7s %-12s %-19s %s\n", "flight", "branch", "blessing", "recipe",
-	       "created (UTC)", "jobs");
+	out("%-7s %-20s %-7s %-12s %-19s %s\n", "flight", "branch", "blessing", "recipe",
+	    "created (UTC)", "jobs");
 	json_array_foreach(list, i, f) {
 		struct strbuf counts;
 
@@ -164,10 +188,10 @@ show_flight_list(struct instance *inst, const char *branch, long limit, int json
 			strbuf_addf(&counts, "%s%s %lld", counts.len ? ", " : "", status,
 				    (long long)json_integer_value(v));
 		format_time(json_object_get(f, "created"), created, sizeof(created));
-		printf("%-7lld %-20s %-7s %-12s %-19s %s\n",
-		       (long long)json_integer_value(json_object_get(f, "flight")),
-		       jstr(f, "branch"), jstr(f, "blessing"), jstr(f, "recipe"), created,
-		       counts.buf);
+		out("%-7lld %-20s %-7s %-12s %-19s %s\n",
+		    (long long)json_integer_value(json_object_get(f, "flight")),
+		    jstr(f, "branch"), jstr(f, "blessing"), jstr(f, "recipe"), created,
+		    counts.buf);
 		strbuf_release(&counts);
 	}
 	json_decref(list);
@@ -178,15 +202,19 @@ void
 show_flight_summary(struct instance *inst, long flight)
 {
 	json_t *f = db_flight_json(inst->db, flight), *job;
+	char *logs, *artifacts;
 	size_t i;
 
 	if (!f)
 		return;
-	printf("\nflight %ld:\n", flight);
+	out("\nflight %ld:\n", flight);
 	json_array_foreach(json_object_get(f, "jobs"), i, job)
-		printf("  %-40s %s\n", jstr(job, "job"), jstr(job, "status"));
-	printf("logs:      %s/logs/%ld/\nartifacts: %s/artifacts/%ld/\n"
-	       "details:   pvci --home %s flight show %ld\n", inst->home, flight, inst->home,
-	       flight, inst->home, flight);
+		out("  %-40s %s\n", jstr(job, "job"), jstr(job, "status"));
+	logs = layout_flight_logs(inst->home, flight);
+	artifacts = layout_flight_artifacts(inst->home, flight);
+	out("logs:      %s/\nartifacts: %s/\ndetails:   pvci --home %s flight show %ld\n",
+	    logs, artifacts, inst->home, flight);
+	free(logs);
+	free(artifacts);
 	json_decref(f);
 }

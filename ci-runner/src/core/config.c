@@ -13,41 +13,90 @@ enum config_type { CT_STR, CT_INT, CT_BOOL };
 struct config_key {
 	const char *key;
 	enum config_type type;
-	const char *def;	/* default, as text; NULL means unset (string) */
+	const char *def;	/* default, as text; NULL: optional, may be null */
 	const char *help;
+	long min, max;		/* CT_INT: the range allowed */
+	const char *choices;	/* CT_STR: "a|b|c" when only these are allowed */
+	int may_be_empty;	/* CT_STR with a default: "" is a value (e.g. "none") */
 };
+
+/* A string with a default is required: neither null nor empty (unless it may be). */
+#define REQUIRED(ck) ((ck)->def != NULL)
+#define EMPTY_ALLOWED(ck) ((ck)->may_be_empty)
 
 /*
  * Every setting pvci knows. Adding a setting means adding a row here; the
  * loader rejects anything not listed so that a typo never goes unnoticed.
  */
 static const struct config_key config_keys[] = {
-	{ "toolstack.backend", CT_STR, "libvirt", "guest toolstack: libvirt or xl" },
-	{ "toolstack.uri", CT_STR, "qemu:///system", "libvirt connection URI" },
-	{ "toolstack.domain_type", CT_STR, "qemu", "libvirt domain type: kvm, qemu or xen" },
-	{ "toolstack.network", CT_STR, "user", "guest network: user (QEMU user-mode) or a libvirt network name" },
-	{ "toolstack.emulator", CT_STR, "/usr/bin/qemu-system-x86_64", "device model binary for qemu and kvm domains" },
-	{ "guest.name_prefix", CT_STR, "pvci", "domain names are PREFIX-FLIGHT-JOB; give instances sharing a host different prefixes" },
-	{ "guest.memory_mib", CT_INT, "512", "memory of a test guest" },
-	{ "guest.vcpus", CT_INT, "1", "virtual CPUs of a test guest" },
-	{ "guest.boot_timeout", CT_INT, "120", "seconds for a guest to reach its agent" },
-	{ "guest.agent_timeout", CT_INT, "60", "default seconds for one agent request" },
-	{ "guest.shutdown_timeout", CT_INT, "60", "seconds for a clean shutdown" },
-	{ "images.dir", CT_STR, "images", "golden images (relative to the instance)" },
-	{ "images.overlays", CT_STR, "overlays", "per-job qcow2 overlays (relative to the instance)" },
-	{ "build.executor", CT_STR, "local", "where builds run: local or guest" },
-	{ "build.host_image", CT_STR, NULL, "golden image of the Windows build VM (guest executor)" },
-	{ "build.timeout", CT_INT, "1800", "default seconds for a build" },
-	{ "signing.ca", CT_STR, "keys/ca.pem", "CA certificate signatures must chain to" },
-	{ "signing.ca_key", CT_STR, "keys/ca.key", "private key of the test CA made by 'pvci keys init'" },
-	{ "signing.cert", CT_STR, "keys/codesign.pem", "code-signing certificate (PEM)" },
-	{ "signing.chain", CT_STR, "keys/chain.pem", "certificate chain passed to osslsigncode" },
-	{ "signing.key", CT_STR, "keys/codesign.key", "code-signing private key, or a pkcs11: URI" },
-	{ "signing.pkcs11_module", CT_STR, NULL, "PKCS#11 module when signing.key is a pkcs11: URI" },
-	{ "signing.timestamp_url", CT_STR, NULL, "RFC 3161 timestamp server (optional)" },
-	{ "signing.min_validity_days", CT_INT, "14", "refuse to sign with a certificate expiring sooner" },
-	{ "signing.validity_days", CT_INT, "365", "validity of certificates made by 'pvci keys init'" },
-	{ "network.iperf3_port", CT_INT, "5201", "first host port for iperf3 servers" },
+	{ .key = "toolstack.backend", .type = CT_STR, .def = "libvirt",
+	  .help = "guest toolstack: libvirt or xl",
+	  .choices = "libvirt|xl" },
+	{ .key = "toolstack.uri", .type = CT_STR, .def = "qemu:///system",
+	  .help = "libvirt connection URI" },
+	{ .key = "toolstack.domain_type", .type = CT_STR, .def = "qemu",
+	  .help = "libvirt domain type: kvm, qemu or xen",
+	  .choices = "kvm|qemu|xen" },
+	{ .key = "toolstack.network", .type = CT_STR, .def = "user",
+	  .help = "guest network: user (QEMU user-mode) or a libvirt network name" },
+	{ .key = "toolstack.emulator", .type = CT_STR, .def = "/usr/bin/qemu-system-x86_64",
+	  .help = "device model binary for qemu and kvm domains" },
+	{ .key = "toolstack.log_dir", .type = CT_STR, .def = "/var/log/libvirt/qemu",
+	  .help = "where the toolstack writes each domain's own log (libvirt: NAME.log, xl: "
+		  "qemu-dm-NAME.log; /var/log/xen for xl); capture-logs keeps it; empty: none",
+	  .may_be_empty = 1 },
+	{ .key = "guest.name_prefix", .type = CT_STR, .def = "pvci",
+	  .help = "domain names are PREFIX-FLIGHT-JOB; give instances sharing a host different prefixes" },
+	{ .key = "guest.memory_mib", .type = CT_INT, .def = "512",
+	  .help = "memory of a test guest",
+	  .min = 64, .max = 1048576 },
+	{ .key = "guest.vcpus", .type = CT_INT, .def = "1",
+	  .help = "virtual CPUs of a test guest",
+	  .min = 1, .max = 512 },
+	{ .key = "guest.boot_timeout", .type = CT_INT, .def = "120",
+	  .help = "seconds for a guest to reach its agent",
+	  .min = 1, .max = 86400 },
+	{ .key = "guest.agent_timeout", .type = CT_INT, .def = "60",
+	  .help = "default seconds for one agent request",
+	  .min = 1, .max = 86400 },
+	{ .key = "guest.shutdown_timeout", .type = CT_INT, .def = "60",
+	  .help = "seconds for a clean shutdown",
+	  .min = 1, .max = 86400 },
+	{ .key = "images.dir", .type = CT_STR, .def = "images",
+	  .help = "golden images (relative to the instance)" },
+	{ .key = "images.overlays", .type = CT_STR, .def = "overlays",
+	  .help = "per-job qcow2 overlays (relative to the instance)" },
+	{ .key = "build.executor", .type = CT_STR, .def = "local",
+	  .help = "where builds run: local or guest",
+	  .choices = "local|guest" },
+	{ .key = "build.host_image", .type = CT_STR, .def = NULL,
+	  .help = "golden image of the Windows build VM (guest executor)" },
+	{ .key = "build.timeout", .type = CT_INT, .def = "1800",
+	  .help = "default seconds for a build",
+	  .min = 1, .max = 604800 },
+	{ .key = "signing.ca", .type = CT_STR, .def = "keys/ca.pem",
+	  .help = "CA certificate signatures must chain to" },
+	{ .key = "signing.ca_key", .type = CT_STR, .def = "keys/ca.key",
+	  .help = "private key of the test CA made by 'pvci keys init'" },
+	{ .key = "signing.cert", .type = CT_STR, .def = "keys/codesign.pem",
+	  .help = "code-signing certificate (PEM)" },
+	{ .key = "signing.chain", .type = CT_STR, .def = "keys/chain.pem",
+	  .help = "certificate chain passed to osslsigncode" },
+	{ .key = "signing.key", .type = CT_STR, .def = "keys/codesign.key",
+	  .help = "code-signing private key, or a pkcs11: URI" },
+	{ .key = "signing.pkcs11_module", .type = CT_STR, .def = NULL,
+	  .help = "PKCS#11 module when signing.key is a pkcs11: URI" },
+	{ .key = "signing.timestamp_url", .type = CT_STR, .def = NULL,
+	  .help = "RFC 3161 timestamp server (optional)" },
+	{ .key = "signing.min_validity_days", .type = CT_INT, .def = "14",
+	  .help = "refuse to sign with a certificate expiring sooner",
+	  .min = 0, .max = 36500 },
+	{ .key = "signing.validity_days", .type = CT_INT, .def = "365",
+	  .help = "validity of certificates made by 'pvci keys init'",
+	  .min = 1, .max = 36500 },
+	{ .key = "network.iperf3_port", .type = CT_INT, .def = "5201",
+	  .help = "first host port for iperf3 servers",
+	  .min = 1, .max = 65535 },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -91,18 +140,41 @@ config_free(struct config *cfg)
 	free(cfg);
 }
 
+/* 1 when value is one of the '|'-separated choices. */
+static int
+is_choice(const char *choices, const char *value)
+{
+	size_t len = strlen(value);
+	const char *p;
+
+	for (p = choices; *p; p += strcspn(p, "|") + (p[strcspn(p, "|")] == '|')) {
+		if (strcspn(p, "|") == len && !strncmp(p, value, len))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 set_index(struct config *cfg, int idx, const char *value, const char *where)
 {
+	const struct config_key *ck = &config_keys[idx];
 	long n;
 
-	if (config_keys[idx].type == CT_INT && parse_long(value, &n) < 0)
+	if (ck->type == CT_INT && parse_long(value, &n) < 0)
 		return errorx("%s: setting '%s' must be a whole number, not '%s'",
-			      where, config_keys[idx].key, value);
-	if (config_keys[idx].type == CT_BOOL && strcmp(value, "true") &&
-	    strcmp(value, "false"))
+			      where, ck->key, value);
+	if (ck->type == CT_INT && (n < ck->min || n > ck->max))
+		return errorx("%s: setting '%s' must be between %ld and %ld, not %ld",
+			      where, ck->key, ck->min, ck->max, n);
+	if (ck->type == CT_BOOL && strcmp(value, "true") && strcmp(value, "false"))
 		return errorx("%s: setting '%s' must be true or false, not '%s'",
-			      where, config_keys[idx].key, value);
+			      where, ck->key, value);
+	if (ck->type == CT_STR && REQUIRED(ck) && !EMPTY_ALLOWED(ck) && !*value)
+		return errorx("%s: setting '%s' is required and must not be empty",
+			      where, ck->key);
+	if (ck->type == CT_STR && ck->choices && !is_choice(ck->choices, value))
+		return errorx("%s: setting '%s' must be one of %s, not '%s'", where,
+			      ck->key, ck->choices, value);
 	free(cfg->values[idx]);
 	cfg->values[idx] = xstrdup(value);
 	cfg->set[idx] = 1;
@@ -119,6 +191,18 @@ config_set(struct config *cfg, const char *key, const char *value)
 	return set_index(cfg, idx, value, "command line");
 }
 
+/* 1 when some key lies in section name ("guest" for "guest.vcpus"). */
+static int
+is_section(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < NKEYS; i++)
+		if (!strncmp(config_keys[i].key, name, len) && config_keys[i].key[len] == '.')
+			return 1;
+	return 0;
+}
+
 static int
 load_object(struct config *cfg, json_t *obj, const char *prefix, const char *path)
 {
@@ -130,7 +214,13 @@ load_object(struct config *cfg, json_t *obj, const char *prefix, const char *pat
 		char num[32];
 		int idx, rc = 0;
 
-		if (json_is_object(v)) {
+		/* Sections hold settings; settings hold no objects. */
+		if (json_is_object(v) && !*prefix) {
+			if (!is_section(full)) {
+				errorx("%s: unknown section '%s'", path, full);
+				free(full);
+				return -1;
+			}
 			rc = load_object(cfg, v, full, path);
 			free(full);
 			if (rc < 0)
@@ -145,7 +235,10 @@ load_object(struct config *cfg, json_t *obj, const char *prefix, const char *pat
 		}
 		switch (config_keys[idx].type) {
 		case CT_STR:
-			if (json_is_null(v)) {
+			if (json_is_null(v) && REQUIRED(&config_keys[idx])) {
+				rc = errorx("%s: setting '%s' is required and cannot be null "
+					    "(default: \"%s\")", path, full, config_keys[idx].def);
+			} else if (json_is_null(v)) {
 				free(cfg->values[idx]);
 				cfg->values[idx] = NULL;
 			} else if (json_is_string(v)) {
@@ -279,9 +372,17 @@ config_print_keys(void)
 	size_t i;
 
 	for (i = 0; i < NKEYS; i++)
-		printf("  %-28s %-8s %s (default: %s)\n", config_keys[i].key,
-		       config_keys[i].type == CT_INT ? "number" :
-		       config_keys[i].type == CT_BOOL ? "boolean" : "string",
-		       config_keys[i].help,
-		       config_keys[i].def ? config_keys[i].def : "unset");
+	{
+		const struct config_key *ck = &config_keys[i];
+		char range[64] = "";
+
+		if (ck->type == CT_INT)
+			snprintf(range, sizeof(range), ", %ld..%ld", ck->min, ck->max);
+		else if (ck->choices)
+			snprintf(range, sizeof(range), ", one of %s", ck->choices);
+		printf("  %-28s %-8s %s (default: %s%s)\n", ck->key,
+		       ck->type == CT_INT ? "number" :
+		       ck->type == CT_BOOL ? "boolean" : "string",
+		       ck->help, ck->def ? ck->def : "unset, may be null", range);
+	}
 }

@@ -1,8 +1,11 @@
 /*
  * The service config: a JSON file (config.json in the instance) whose every
  * key is known in advance, with a default, so that "pvci init" alone gives a
- * working local instance. Unknown keys and wrong types are errors naming the
- * key and the file.
+ * working local instance. Unknown sections and keys, wrong types, numbers
+ * out of their range, strings not among their choices, and null or empty
+ * values for required settings (those with a default) are errors naming the
+ * key, the file and the reason, so config_str() of a required setting is
+ * never NULL.
  *
  * Keys are addressed by dotted path ("toolstack.uri"). Relative paths in
  * path-typed settings are taken relative to the instance directory.

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "layout.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
@@ -431,6 +432,30 @@ busy_timeout_ms(void)
 	return (int)ms;
 }
 
+/*
+ * A read-only connection to a WAL database needs its -wal and -shm files,
+ * and cannot make them where it may not write. Writers keep them (see
+ * SQLITE_FCNTL_PERSIST_WAL below); a database last closed by an older pvci
+ * may lack them. -1 (reported) when reading cannot work.
+ */
+static int
+wal_unreadable(const char *path)
+{
+	char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int rc = 0;
+
+	if (slash)
+		*slash = '\0';
+	if ((!file_exists(wal) || !file_exists(shm)) && access(slash ? dir : ".", W_OK) < 0)
+		rc = errorx("database '%s' lacks its -wal and -shm files, which this user "
+			    "may not create: run 'pvci init' once as the instance's owner", path);
+	free(wal);
+	free(shm);
+	free(dir);
+	return rc;
+}
+
 struct db *
 db_open_mode(const char *path, enum db_mode mode)
 {
@@ -447,6 +472,8 @@ db_open_mode(const char *path, enum db_mode mode)
 		       size < 0 ? "missing" : "empty");
 		goto fail;
 	}
+	if (mode == DB_READ && wal_unreadable(path) < 0)
+		goto fail;
 	if (mode == DB_READ)
 		flags |= SQLITE_OPEN_READONLY;
 	else
@@ -456,6 +483,12 @@ db_open_mode(const char *path, enum db_mode mode)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->sql, 1);
+	/* SQLite falls back to reading only; a command that writes must not. */
+	if (mode != DB_READ && sqlite3_db_readonly(db->sql, "main") == 1) {
+		errorx("database '%s' cannot be written by this user (uid %ld): this command "
+		       "writes to it", path, (long)geteuid());
+		goto fail;
+	}
 	sqlite3_busy_timeout(db->sql, busy_timeout_ms());
 	if (mode != DB_READ) {
 		/*
@@ -689,13 +722,13 @@ db_owner_self(struct db_owner *me)
 
 int
 db_job_claim_owned(struct db *db, long flight, const char *job, const struct db_owner *me,
-		   const char *state)
+		   enum status state)
 {
 	int n = exec_stmt(db, "UPDATE jobs SET status = ?, owner_pid = ?, owner_start = ?, "
 			  "owner_host = ?, owner_boot = ?, owner_pidns = ?, started = ? "
 			  "WHERE flight = ? AND job = ? AND status = 'queued'", "siussuiis",
-			  state, me->pid, me->pid_start, me->host, me->boot_id, me->pidns,
-			  now_seconds(), flight, job);
+			  status_name(state), me->pid, me->pid_start, me->host, me->boot_id,
+			  me->pidns, now_seconds(), flight, job);
 
 	return n < 0 ? -1 : n > 0;
 }
@@ -736,7 +769,7 @@ db_job_claim(struct db *db, long flight, const char *job, long pid,
 		return -1;
 	me.pid = pid;
 	me.pid_start = pid_start;
-	return db_job_claim_owned(db, flight, job, &me, "running");
+	return db_job_claim_owned(db, flight, job, &me, STATUS_RUNNING);
 }
 
 int
@@ -1094,6 +1127,8 @@ db_job_json(struct db *db, long flight, const char *job)
 	rc = step_row(db, st);
 	obj = rc > 0 ? row_json(st) : NULL;
 	sqlite3_finalize(st);
+	if (rc == 0)
+		errorx("flight %ld has no job '%s'", flight, job);
 	if (!obj)
 		return NULL;
 
@@ -1121,9 +1156,9 @@ db_job_json(struct db *db, long flight, const char *job)
 		goto fail;
 	for (i = 0; i < json_array_size(steps); i++) {
 		json_t *s = json_array_get(steps, i);
-		char *log = xasprintf("logs/%ld/%s/%02d.%s.log", flight, job,
-				      (int)json_integer_value(json_object_get(s, "stepno")),
-				      json_string_value(json_object_get(s, "testid")));
+		char *log = layout_step_log(NULL, flight, job,
+					    (int)json_integer_value(json_object_get(s, "stepno")),
+					    json_string_value(json_object_get(s, "testid")));
 
 		json_object_set_new(s, "log", json_string(log));
 		free(log);
@@ -1156,6 +1191,8 @@ db_flight_json(struct db *db, long flight)
 	rc = step_row(db, st);
 	obj = rc > 0 ? row_json(st) : NULL;
 	sqlite3_finalize(st);
+	if (rc == 0)
+		errorx("no flight %ld", flight);
 	if (!obj)
 		return NULL;
 

@@ -102,10 +102,10 @@ int db_owner_self(struct db_owner *me);
 
 /*
  * Claims a queued job for owner me, setting its status to state
- * ("preparing" or "running"): 1 when claimed, 0 when not queued, -1.
+ * (STATUS_PREPARING or STATUS_RUNNING): 1 when claimed, 0 when not queued, -1.
  */
 int db_job_claim_owned(struct db *db, long flight, const char *job,
-		       const struct db_owner *me, const char *state);
+		       const struct db_owner *me, enum status state);
 /*
  * Finishes a job as a compare-and-set on its owner: the status is written
  * only while me still owns the job (preparing or running). 0 when written,
@@ -179,6 +179,7 @@ int db_job_cleanup_done(struct db *db, long flight, const char *job);
  * Whole records, as JSON, for show/list/report. NULL if none or on error;
  * an error is reported.
  */
+/* A flight or job as JSON; NULL (reported, "no flight N" included) otherwise. */
 json_t *db_flight_json(struct db *db, long flight);
 json_t *db_job_json(struct db *db, long flight, const char *job);
 json_t *db_flight_list_json(struct db *db, const char *branch, long limit);

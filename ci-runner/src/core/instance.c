@@ -12,6 +12,7 @@
 #include "config.h"
 #include "db.h"
 #include "instance.h"
+#include "layout.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
@@ -74,7 +75,7 @@ db_is_missing(const char *path)
 static int
 logs_hold_flights(const char *home)
 {
-	char *logs = path_join(home, "logs");
+	char *logs = layout_logs(home);
 	DIR *d = opendir(logs);
 	struct dirent *de;
 	int found = 0;
@@ -87,10 +88,6 @@ logs_hold_flights(const char *home)
 	closedir(d);
 	return found;
 }
-
-static const char *const instance_dirs[] = {
-	"logs", "artifacts", "images", "overlays", "work", "cache", "keys",
-};
 
 int
 instance_init(const char *home)
@@ -107,15 +104,15 @@ instance_init(const char *home)
 	 */
 	if (mkdir_p(home, 0755) < 0)
 		return -1;
-	for (i = 0; i < sizeof(instance_dirs) / sizeof(instance_dirs[0]); i++) {
-		char *d = path_join(home, instance_dirs[i]);
-		int rc = mkdir_p(d, strcmp(instance_dirs[i], "keys") ? 0755 : 0700);
+	for (i = 0; layout_dirs[i]; i++) {
+		char *d = path_join(home, layout_dirs[i]);
+		int rc = mkdir_p(d, strcmp(layout_dirs[i], LAYOUT_KEYS_DIR) ? 0755 : 0700);
 
 		free(d);
 		if (rc < 0)
 			return -1;
 	}
-	cfg_path = path_join(home, "config.json");
+	cfg_path = layout_config(home);
 	if (!file_exists(cfg_path)) {
 		char *withnl;
 
@@ -135,7 +132,7 @@ instance_init(const char *home)
 	if (!cfg)
 		return -1;
 	config_free(cfg);
-	db_path = path_join(home, "results.db");
+	db_path = layout_db(home);
 	if (db_is_missing(db_path) && logs_hold_flights(home)) {
 		errorx("instance '%s' has logs of flights but no database '%s' (deleted or "
 		       "emptied?): restore it from a backup, or move logs/ and artifacts/ "
@@ -163,8 +160,8 @@ instance_open(const char *home_opt, enum instance_mode mode)
 	char *cfg_path, *db_path;
 
 	inst->home = instance_home(home_opt);
-	cfg_path = path_join(inst->home, "config.json");
-	db_path = path_join(inst->home, "results.db");
+	cfg_path = layout_config(inst->home);
+	db_path = layout_db(inst->home);
 	if (!file_exists(cfg_path)) {
 		errorx("no pvci instance in '%s' (run 'pvci init' there, or give --home or PVCI_HOME)",
 		       inst->home);

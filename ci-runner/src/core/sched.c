@@ -19,6 +19,20 @@ find(const struct sched_job *jobs, int n, const char *name)
 	return -1;
 }
 
+int
+sched_unmet_need(const struct sched_job *jobs, int n, int job)
+{
+	int k;
+
+	for (k = 0; k < jobs[job].nneeds; k++) {
+		int dep = find(jobs, n, jobs[job].needs[k]);
+
+		if (dep >= 0 && jobs[dep].status != STATUS_PASS)
+			return dep;
+	}
+	return -1;
+}
+
 struct sched_decision
 sched_next(const struct sched_job *jobs, int n)
 {

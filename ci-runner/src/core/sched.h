@@ -29,6 +29,12 @@ struct sched_decision {
 };
 
 /*
+ * The first job jobs[job] needs that exists and has not passed (its index),
+ * or -1: what a queued job left at SCHED_DONE waits on.
+ */
+int sched_unmet_need(const struct sched_job *jobs, int n, int job);
+
+/*
  * The next decision. Blocking comes first (so a failure shows at once),
  * then the first runnable job in recipe order.
  */

@@ -26,6 +26,10 @@ struct agent {
 	enum agent_error err;
 	agent_watch_fn watch;
 	void *watch_opaque;
+	/* The boot the last agent_wait_ready found ("" before). */
+	char boot_id[AGENT_BOOT_ID_MAX + 1];
+	/* While a RUN request waits, a reboot fails it at once. */
+	int in_run;
 	/* The newest READY seen, from any boot. */
 	char last_boot_id[AGENT_BOOT_ID_MAX + 1];
 	int ready_seen;
@@ -107,6 +111,16 @@ check_guest(struct agent *a)
 	enum ts_event ev;
 
 	while (toolstack_next_event(a->dom, &ev) == 1) {
+		/*
+		 * A command's reboot ends it: its answer will never come, and the
+		 * agent of the new boot knows nothing of it. Outside a RUN (waiting
+		 * for READY, a RUNBG "reboot") a reboot is expected.
+		 */
+		if (ev == TS_EVENT_REBOOTED && a->in_run) {
+			a->err = AGENT_E_GUEST;
+			return errorx("domain '%s' rebooted while the agent ran a command",
+				      dom_name(a));
+		}
 		if (ev == TS_EVENT_CRASHED) {
 			a->err = AGENT_E_GUEST;
 			return errorx("domain '%s' crashed", dom_name(a));
@@ -233,6 +247,7 @@ agent_wait_ready(struct agent *a, int timeout, const char *not_boot_id,
 		if (r == 1 && f.type == AGENT_FRAME_READY) {
 			if (not_boot_id && strcmp(f.boot_id, not_boot_id) == 0)
 				continue;	/* the old boot, still answering */
+			memcpy(a->boot_id, f.boot_id, sizeof(a->boot_id));
 			if (boot_id_out)
 				*boot_id_out = xstrdup(f.boot_id);
 			return 0;
@@ -255,7 +270,7 @@ request(struct agent *a, const char *op, const char *cmd, int timeout, int *stat
 {
 	double deadline = now_monotonic() + timeout;
 	struct agent_reply reply;
-	struct agent_frame f;
+	struct agent_frame f = { 0 };	/* next_frame fills it; clang --analyze cannot tell */
 	long id = new_id(a);
 	int rc = -1;
 
@@ -277,9 +292,17 @@ request(struct agent *a, const char *op, const char *cmd, int timeout, int *stat
 			break;
 		}
 		if (f.type == AGENT_FRAME_READY) {
-			/* A READY in the middle of a request: the guest rebooted. */
-			log_debug("domain '%s': agent ready (boot '%s') during request %ld",
-				  dom_name(a), f.boot_id, id);
+			/*
+			 * The agent says READY when it starts: one from another boot
+			 * than ours means the guest rebooted under the request (the
+			 * toolstack may have no reboot event to tell us sooner).
+			 */
+			if (a->boot_id[0] && strcmp(f.boot_id, a->boot_id) != 0) {
+				a->err = AGENT_E_GUEST;
+				errorx("domain '%s' rebooted during request %ld (boot '%s', "
+				       "now '%s')", dom_name(a), id, a->boot_id, f.boot_id);
+				break;
+			}
 			continue;
 		}
 		switch (agent_reply_feed(&reply, &f)) {
@@ -317,11 +340,18 @@ request(struct agent *a, const char *op, const char *cmd, int timeout, int *stat
 int
 agent_run(struct agent *a, const char *cmd, int timeout, int *status, char **output)
 {
-	int st = -1;
+	int st = -1, rc;
 
 	if (cmd == NULL || *cmd == '\0')
 		return errorx("domain '%s': empty command for the agent", dom_name(a));
-	if (request(a, "RUN", cmd, timeout, &st, output) < 0)
+	/* A reboot before this command (guest-reboot's own) is not its news. */
+	toolstack_wait(ts_domain_toolstack(a->dom), 0);
+	if (check_guest(a) < 0)
+		return -1;
+	a->in_run = 1;
+	rc = request(a, "RUN", cmd, timeout, &st, output);
+	a->in_run = 0;
+	if (rc < 0)
 		return -1;
 	if (status)
 		*status = st;

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,10 @@
 
 #include "agent.h"
 #include "config.h"
+#include "guest-os.h"
 #include "guest.h"
 #include "instance.h"
+#include "layout.h"
 #include "log.h"
 #include "toolstack.h"
 #include "util.h"
@@ -31,7 +34,7 @@ guest_init(struct guest *g, struct step_ctx *ctx)
 {
 	const struct config *cfg = step_config(ctx);
 	const char *home = step_home(ctx);
-	char *overlays, *work;
+	char *work;
 	long flight = step_flight(ctx);
 	const char *job = step_job(ctx);
 	struct stat st;
@@ -39,11 +42,9 @@ guest_init(struct guest *g, struct step_ctx *ctx)
 	memset(g, 0, sizeof(*g));
 	g->ctx = ctx;
 	g->name = guest_domain_name(config_str(cfg, "guest.name_prefix"), flight, job);
-	overlays = instance_resolve(home, config_str(cfg, "images.overlays"));
-	g->overlay = xasprintf("%s/%ld/%s.qcow2", overlays, flight, job);
-	free(overlays);
+	g->overlay = layout_overlay(home, cfg, flight, job);
 	/* Not step_work_dir(): cleanup must not create what it is removing. */
-	work = xasprintf("%s/work/%ld/%s", home, flight, job);
+	work = layout_job_work(home, flight, job);
 	g->console_log = path_join(work, "serial0.log");
 	g->save_file = path_join(work, "guest.save");
 	free(work);
@@ -168,11 +169,35 @@ guest_connect(struct guest *g, int timeout, const char *expect_boot_id,
 }
 
 int
+guest_pick_os(struct guest *g, const char *kind)
+{
+	const char *image = step_runvar(g->ctx, "image");
+	json_t *img = NULL;
+
+	if (kind == NULL) {
+		if (image == NULL || *image == '\0')
+			image = "testguest";
+		img = step_image(g->ctx, image);
+		if (img == NULL) {
+			g->no_os = 1;
+			return errorx("image '%s' is not registered (run 'pvci image build %s')",
+				      image, image);
+		}
+		kind = json_string_value(json_object_get(img, "kind"));
+	}
+	g->os = guest_os_lookup(kind);
+	json_decref(img);
+	g->no_os = g->os == NULL;
+	return g->os ? 0 : -1;
+}
+
+int
 guest_attach(struct guest *g)
 {
 	const char *boot_id = step_runvar(g->ctx, "guest_boot_id");
 
-	if (guest_open_toolstack(g) < 0 || guest_find(g) < 0)
+	if ((g->os == NULL && guest_pick_os(g, NULL) < 0) || guest_open_toolstack(g) < 0 ||
+	    guest_find(g) < 0)
 		return -1;
 	return guest_connect(g, guest_time_limit(g, 30), boot_id, NULL);
 }
@@ -222,6 +247,9 @@ guest_verdict(struct guest *g)
 {
 	enum ts_state state;
 
+	/* Which guest this is could not be told: reported, and not the guest's fault. */
+	if (g->no_os)
+		return STEP_BROKEN;
 	if (g->ts == NULL || !toolstack_alive(g->ts)) {
 		errorx("the toolstack is unreachable: broken, not a guest failure");
 		return STEP_BROKEN;
@@ -241,6 +269,26 @@ guest_verdict(struct guest *g)
 	}
 	guest_log_console_tail(g, 50);
 	return STEP_FAIL;
+}
+
+char *
+guest_domain_log(struct guest *g)
+{
+	const char *dir = step_setting(g->ctx, "toolstack.log_dir");
+	const char *backend = step_setting(g->ctx, "toolstack.backend");
+	char *file, *folder, *path;
+
+	if (dir == NULL || *dir == '\0')
+		return NULL;
+	if (strcmp(backend, "xl") == 0)
+		file = xasprintf("qemu-dm-%s.log", g->name);
+	else
+		file = xasprintf("%s.log", g->name);
+	folder = instance_resolve(step_home(g->ctx), dir);
+	path = path_join(folder, file);
+	free(folder);
+	free(file);
+	return path;
 }
 
 /* The last max bytes of the serial0 log; caller frees. */
@@ -402,37 +450,25 @@ guest_log_harness_time(struct guest *g, double started)
 enum step_status
 guest_check_driver(struct guest *g, const char *expected)
 {
-	char *out = NULL, *nl, *line;
-	const char *found = NULL;
 	enum step_status rc = STEP_FAIL;
-	int status;
+	char **versions = NULL;
+	int n;
 
 	if (expected == NULL) {
 		step_log(g->ctx, "no runvar installed_version: not checking the driver");
 		return STEP_PASS;
 	}
-	if (guest_run(g, GUEST_DRIVER_VERSION_CMD, guest_time_limit(g, 30), &status, &out, 1) < 0)
+	n = guest_os_driver_versions(g, guest_time_limit(g, 30), &versions);
+	if (n < 0)
 		return guest_verdict(g);
-	/* The one "PVCI_VERSION=" line; other lines are remarks. */
-	for (line = out; line; line = nl ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		if (strncmp(line, "PVCI_VERSION=", 13) == 0) {
-			if (found) {
-				found = NULL;
-				break;
-			}
-			found = line + 13;
-		}
-	}
-	if (found == NULL || strcmp(found, expected) != 0)
+	if (n != 1 || strcmp(versions[0], expected) != 0)
 		errorx("domain '%s': the installed driver reads '%s', not version '%s'", g->name,
-		       found ? found : "no single version", expected);
+		       n == 1 ? versions[0] : n == 0 ? "no version" : "more than one version",
+		       expected);
 	else {
 		step_log(g->ctx, "the driver is still version %s", expected);
 		rc = STEP_PASS;
 	}
-	free(out);
+	guest_os_strings_free(versions);
 	return rc;
 }

@@ -20,31 +20,10 @@
 struct toolstack;
 struct ts_domain;
 struct agent;
+struct guest_os;
 
 #define GUEST_AGENT_DEV	"serial1"
 #define GUEST_CDROM	"hdc"
-
-/*
- * The Linux test guest runs from its initramfs, so what driver-install puts
- * in /lib/pvci-drivers would not outlive a reboot the way an installed
- * Windows driver does. It keeps a copy (a tar) in the last 16 MiB of its
- * disk (/dev/vda; fio only touches the first storage_size bytes), and the
- * version check loads it back when /lib/pvci-drivers is missing.
- */
-#define GUEST_DRIVER_STORE_OFFSET					\
-	"off=$(($(blockdev --getsize64 /dev/vda) / 1048576 - 16)); "
-#define GUEST_DRIVER_PERSIST_CMD					\
-	"set -e; " GUEST_DRIVER_STORE_OFFSET				\
-	"tar -C / -cf /tmp/pvci-drivers.tar lib/pvci-drivers; "		\
-	"dd if=/tmp/pvci-drivers.tar of=/dev/vda bs=1M seek=$off conv=fsync 2>/dev/null; " \
-	"rm -f /tmp/pvci-drivers.tar; sync; echo \"driver store at MiB $off of /dev/vda\""
-/* Prints "PVCI_VERSION=X" once per version found in the installed .sys files. */
-#define GUEST_DRIVER_VERSION_CMD					\
-	"if [ ! -d /lib/pvci-drivers ]; then " GUEST_DRIVER_STORE_OFFSET	\
-	"dd if=/dev/vda bs=1M skip=$off count=16 2>/dev/null | tar -C / -xf - 2>/dev/null; " \
-	"echo 'loaded /lib/pvci-drivers from the driver store' >&2; fi; "	\
-	"for f in /lib/pvci-drivers/*.sys; do tr '\\000' '\\n' <\"$f\" | "	\
-	"grep -o 'PVCI_VERSION=[A-Za-z0-9._+~-]*'; done | sort -u"
 
 struct guest {
 	struct step_ctx *ctx;
@@ -54,6 +33,8 @@ struct guest {
 	char *save_file;	/* absolute */
 	struct toolstack *ts;	/* NULL until guest_open_toolstack */
 	struct ts_domain *dom;	/* NULL until defined or found */
+	const struct guest_os *os;	/* NULL until guest_pick_os (guest-os.h) */
+	int no_os;		/* guest_pick_os failed: the verdict is broken */
 	struct agent *agent;	/* NULL until guest_connect */
 	char *boot_id;		/* of the agent now connected */
 	/* Set when the guest went down under a step (crash, panic, stop). */
@@ -90,7 +71,18 @@ int guest_find(struct guest *g);
  */
 int guest_connect(struct guest *g, int timeout, const char *expect_boot_id,
 		  const char *not_boot_id);
-/* Connects to the guest started by guest-start (boot id from runvar guest_boot_id). */
+/*
+ * Chooses g->os, the guest operating system, by image kind; kind NULL: the
+ * kind of the image in runvar image (default "testguest"). -1 (reported:
+ * an unknown kind, an image not registered) is broken, and guest_verdict
+ * says so. guest_attach calls it when g->os is not chosen yet.
+ */
+int guest_pick_os(struct guest *g, const char *kind);
+
+/*
+ * Connects to the guest started by guest-start (boot id from runvar
+ * guest_boot_id), after choosing its operating system.
+ */
 int guest_attach(struct guest *g);
 void guest_disconnect(struct guest *g);
 
@@ -107,6 +99,13 @@ int guest_run(struct guest *g, const char *cmd, int timeout, int *status, char *
  */
 enum step_status guest_verdict(struct guest *g);
 
+/*
+ * The toolstack's own log of the domain (QEMU's messages under libvirt):
+ * NAME.log (libvirt) or qemu-dm-NAME.log (xl) in the setting
+ * toolstack.log_dir; NULL when that setting is empty. Caller frees.
+ */
+char *guest_domain_log(struct guest *g);
+
 /* Copies the last lines of the serial0 log into the step log. */
 void guest_log_console_tail(struct guest *g, int lines);
 
@@ -121,7 +120,8 @@ int guest_wait_off(struct guest *g, int timeout);
 
 /*
  * Checks the installed driver still reads as version expected (runvar
- * installed_version; NULL: nothing installed, nothing to check).
+ * installed_version; NULL: nothing installed, nothing to check), with the
+ * guest OS's driver_versions.
  */
 enum step_status guest_check_driver(struct guest *g, const char *expected);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 static const char *log_progname = "pvci";
 static int log_verbose;
@@ -26,7 +27,7 @@ log_set_mirror_fd(int fd)
 static void
 vlog(const char *level, int with_errno, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char msg[2048], *clean;
 	int saved = errno;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -34,9 +35,12 @@ vlog(const char *level, int with_errno, const char *fmt, va_list ap)
 		size_t len = strlen(msg);
 		snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(saved));
 	}
-	fprintf(stderr, "%s: %s%s\n", log_progname, level, msg);
+	/* Messages quote URLs and key URIs; their passwords and PINs stay out. */
+	clean = redact_secrets(msg);
+	fprintf(stderr, "%s: %s%s\n", log_progname, level, clean);
 	if (log_mirror_fd >= 0)
-		dprintf(log_mirror_fd, "pvci: %s%s\n", level, msg);
+		dprintf(log_mirror_fd, "pvci: %s%s\n", level, clean);
+	free(clean);
 	errno = saved;
 }
 

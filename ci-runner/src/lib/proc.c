@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,55 +80,267 @@ proc_kill_group(pid_t pgid, pid_t pid, double grace)
 	kill(-pgid, SIGKILL);
 }
 
-static void
-child_exec(const char *const argv[], const struct proc_opts *o, int out_pipe)
+/*
+ * Everything the child needs, made before fork(): between fork() and exec()
+ * only async-signal-safe calls are allowed (no malloc, stdio or logging),
+ * since another part of the process may have held a lock at fork time.
+ */
+struct child_plan {
+	const char *path;		/* the program, found in PATH already */
+	char *path_buf;			/* owns path when it was searched for */
+	char **envp;			/* environ with the extra entries */
+	const char *cwd;
+	int devnull;			/* O_CLOEXEC */
+	int out_fd;			/* stdout and stderr; -1: /dev/null */
+	int capture_fd;			/* stdout when capturing; -1: none */
+	int report_fd;			/* O_CLOEXEC: why the child could not exec */
+	pid_t parent;
+};
+
+/* What the child writes on report_fd when it cannot run the program. */
+struct child_report {
+	int stage;			/* CHILD_CHDIR or CHILD_EXEC */
+	int err;			/* errno */
+};
+#define CHILD_CHDIR 1
+#define CHILD_EXEC 2
+
+extern char **environ;
+
+static const char *
+env_lookup(char *const *envp, const char *name)
 {
-	int devnull, i;
+	size_t len = strlen(name);
+
+	for (; *envp; envp++)
+		if (!strncmp(*envp, name, len) && (*envp)[len] == '=')
+			return *envp + len + 1;
+	return NULL;
+}
+
+/* environ with each NAME=VALUE of extra replacing or adding to it. */
+static char **
+build_env(const char *const *extra)
+{
+	size_t n = 0, i, j, k;
+	char **envp;
+
+	while (environ[n])
+		n++;
+	for (k = 0; extra && extra[k]; k++)
+		;
+	envp = xcalloc(n + k + 1, sizeof(*envp));
+	for (i = 0; i < n; i++)
+		envp[i] = environ[i];
+	for (j = 0; j < k; j++) {
+		size_t name_len = strcspn(extra[j], "=");
+
+		for (i = 0; i < n; i++)
+			if (!strncmp(envp[i], extra[j], name_len) && envp[i][name_len] == '=')
+				break;
+		if (i == n)
+			n++;
+		envp[i] = (char *)extra[j];
+	}
+	envp[n] = NULL;
+	return envp;
+}
+
+/*
+ * Finds the program as execvp() would, in the PATH the child will have.
+ * Returns 0, or -1 with errno (ENOENT, EACCES) when it cannot be run.
+ */
+static int
+find_program(struct child_plan *pl, const char *name)
+{
+	const char *path_var = env_lookup(pl->envp, "PATH"), *p;
+	int saw_eacces = 0;
+
+	if (strchr(name, '/')) {
+		pl->path = name;
+		return 0;
+	}
+	if (!*name) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (!path_var)
+		path_var = "/bin:/usr/bin";
+	for (p = path_var;; p += strcspn(p, ":") + 1) {
+		size_t len = strcspn(p, ":");
+		char *cand = len ? xasprintf("%.*s/%s", (int)len, p, name) : xstrdup(name);
+		struct stat st;
+
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(cand, X_OK) == 0) {
+				pl->path = pl->path_buf = cand;
+				return 0;
+			}
+			saw_eacces = 1;
+		}
+		free(cand);
+		if (!p[len])
+			break;
+	}
+	errno = saw_eacces ? EACCES : ENOENT;
+	return -1;
+}
+
+static void
+child_report(const struct child_plan *pl, int stage)
+{
+	struct child_report r = { .stage = stage, .err = errno };
+	ssize_t n;
+
+	do
+		n = write(pl->report_fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	_exit(127);
+}
+
+/* dup2(), which leaves close-on-exec set when from is already to. */
+static void
+move_fd(int from, int to)
+{
+	if (from == to)
+		fcntl(to, F_SETFD, 0);
+	else
+		dup2(from, to);
+}
+
+/* In the child: async-signal-safe calls only (see struct child_plan). */
+static void
+child_exec(const char *const argv[], const struct child_plan *pl)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int out = pl->out_fd >= 0 ? pl->out_fd : pl->devnull;
+	pid_t ppid;
 
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	signal(SIGPIPE, SIG_DFL);
-	devnull = open("/dev/null", O_RDWR);
-	dup2(devnull, 0);
-	if (out_pipe >= 0)
-		dup2(out_pipe, 1);
-	else
-		dup2(o->out_fd >= 0 ? o->out_fd : devnull, 1);
-	dup2(o->out_fd >= 0 ? o->out_fd : devnull, 2);
-	if (o->cwd && chdir(o->cwd) < 0) {
-		dprintf(2, "pvci: cannot change to directory '%s': %s\n", o->cwd,
-			strerror(errno));
+	/*
+	 * The parent may have died before PR_SET_PDEATHSIG took effect. (A
+	 * child in a PID namespace of its own sees its parent as 0.)
+	 */
+	ppid = getppid();
+	if (ppid != pl->parent && ppid != 0)
 		_exit(127);
-	}
-	for (i = 0; o->env && o->env[i]; i++)
-		putenv((char *)o->env[i]);
-	execvp(argv[0], (char *const *)argv);
-	dprintf(2, "pvci: cannot run '%s': %s\n", argv[0], strerror(errno));
-	_exit(127);
+	/* Ignored and blocked signals survive exec: give the program defaults. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	move_fd(pl->devnull, 0);
+	move_fd(pl->capture_fd >= 0 ? pl->capture_fd : out, 1);
+	move_fd(out, 2);
+	if (pl->cwd && chdir(pl->cwd) < 0)
+		child_report(pl, CHILD_CHDIR);
+	execve(pl->path, (char *const *)argv, pl->envp);
+	child_report(pl, CHILD_EXEC);
+}
+
+/*
+ * Waits for the child's report: end of file when exec succeeded (the pipe
+ * is close-on-exec), or why it failed. Returns 0 when the program runs.
+ */
+static int
+read_child_report(const char *const argv[], const struct child_plan *pl, pid_t pid)
+{
+	struct child_report r;
+	ssize_t n;
+	int status;
+
+	do
+		n = read(pl->report_fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(r))
+		return 0;
+	proc_wait(pid, 0, &status);
+	errno = r.err;
+	if (r.stage == CHILD_CHDIR)
+		return error("cannot run '%s' in '%s'", argv[0], pl->cwd);
+	return error("cannot run '%s'", argv[0]);
+}
+
+static void
+plan_release(struct child_plan *pl)
+{
+	free(pl->path_buf);
+	free(pl->envp);
+	if (pl->devnull >= 0)
+		close(pl->devnull);
+	if (pl->report_fd >= 0)
+		close(pl->report_fd);
 }
 
 int
 proc_run(const char *const argv[], const struct proc_opts *o)
 {
-	int pipefd[2] = { -1, -1 };
+	int pipefd[2] = { -1, -1 }, reportfd[2] = { -1, -1 };
+	struct child_plan pl = { .devnull = -1, .report_fd = -1, .capture_fd = -1 };
 	struct strbuf out;
 	double deadline;
 	int status = 0, pidfd, too_much = 0;
 	pid_t pid;
 
-	if (o->capture && pipe2(pipefd, O_CLOEXEC) < 0)
-		return error("cannot create a pipe for '%s'", argv[0]);
+	pl.envp = build_env(o->env);
+	pl.cwd = o->cwd;
+	pl.out_fd = o->out_fd;
+	pl.parent = getpid();
+	if (find_program(&pl, argv[0]) < 0) {
+		error("cannot run '%s'", argv[0]);
+		plan_release(&pl);
+		return -1;
+	}
+	pl.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (pl.devnull < 0) {
+		error("cannot open '/dev/null' to run '%s'", argv[0]);
+		plan_release(&pl);
+		return -1;
+	}
+	if (pipe2(reportfd, O_CLOEXEC) < 0) {
+		error("cannot create a pipe to run '%s'", argv[0]);
+		plan_release(&pl);
+		return -1;
+	}
+	pl.report_fd = reportfd[1];
+	if (o->capture && pipe2(pipefd, O_CLOEXEC) < 0) {
+		error("cannot create a pipe for '%s'", argv[0]);
+		close(reportfd[0]);
+		plan_release(&pl);
+		return -1;
+	}
+	pl.capture_fd = pipefd[1];
 	pid = fork();
 	if (pid < 0) {
+		error("cannot start '%s'", argv[0]);
 		if (pipefd[0] >= 0) {
 			close(pipefd[0]);
 			close(pipefd[1]);
 		}
-		return error("cannot start '%s'", argv[0]);
+		close(reportfd[0]);
+		plan_release(&pl);
+		return -1;
 	}
 	if (pid == 0)
-		child_exec(argv, o, pipefd[1]);
+		child_exec(argv, &pl);
 	setpgid(pid, pid);
+	close(reportfd[1]);
+	pl.report_fd = reportfd[0];
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	if (read_child_report(argv, &pl, pid) < 0) {
+		if (pipefd[0] >= 0)
+			close(pipefd[0]);
+		plan_release(&pl);
+		return -1;
+	}
+	plan_release(&pl);
 	deadline = o->timeout > 0 ? now_monotonic() + o->timeout : 0;
 	if (!o->capture) {
 		if (proc_wait(pid, o->timeout, &status) == PROC_TIMEOUT)
@@ -135,7 +348,6 @@ proc_run(const char *const argv[], const struct proc_opts *o)
 		goto done;
 	}
 
-	close(pipefd[1]);
 	strbuf_init(&out);
 	pidfd = open_pidfd(pid);
 	for (;;) {

@@ -24,6 +24,13 @@ struct proc_opts {
  * Returns the exit status (0..255), 128+signal when killed by a signal,
  * -1 when it could not be started, PROC_TIMEOUT when the time ran out (the
  * whole process group is then killed). Errors are reported here.
+ *
+ * "Could not be started" covers a program not found in PATH, not
+ * executable, a cwd that cannot be entered, and fork or pipe failures; it
+ * is reported as "cannot run 'x': No such file or directory". The child
+ * tells the parent through a close-on-exec pipe, so a program that started
+ * and then exited 127 by itself returns 127, an ordinary status. The child
+ * gets default signal dispositions and an empty signal mask.
  */
 int proc_run(const char *const argv[], const struct proc_opts *opts);
 

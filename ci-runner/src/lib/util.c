@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,6 +68,16 @@ xasprintf(const char *fmt, ...)
 	if (vasprintf(&s, fmt, ap) < 0)
 		fatalx("out of memory");
 	va_end(ap);
+	return s;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		fatalx("out of memory");
 	return s;
 }
 
@@ -189,6 +200,98 @@ path_join(const char *dir, const char *name)
 	if (len && dir[len - 1] == '/')
 		return xasprintf("%s%s", dir, name);
 	return xasprintf("%s/%s", dir, name);
+}
+
+char *
+path_absolute(const char *path)
+{
+	char *cwd, *abs;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return xstrdup(path);
+	abs = path_join(cwd, path);
+	free(cwd);
+	return abs;
+}
+
+/* Where the authority of a URL ends (at the path, query, fragment or text). */
+static size_t
+authority_len(const char *s)
+{
+	return strcspn(s, "/?#\"'<> \t\r\n\\");
+}
+
+static int
+starts_with_ci(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+char *
+redact_secrets(const char *s)
+{
+	struct strbuf sb;
+	const char *p = s;
+
+	strbuf_init(&sb);
+	while (*p) {
+		const char *scheme_end = strstr(p, "://");
+		const char *pin = strcasestr(p, "pin-value=");
+
+		if (pin && (!scheme_end || pin < scheme_end)) {
+			/* PKCS#11 URI attribute (RFC 7512): its value is the PIN. */
+			pin += strlen("pin-value=");
+			strbuf_add(&sb, p, (size_t)(pin - p));
+			strbuf_adds(&sb, REDACTED);
+			p = pin + strcspn(pin, "&;?#\"' \t\r\n");
+			continue;
+		}
+		if (!scheme_end)
+			break;
+		{
+			const char *auth = scheme_end + 3, *at = NULL, *q;
+			size_t alen = authority_len(auth);
+			const char *colon;
+			int web;
+
+			for (q = auth; q < auth + alen; q++)
+				if (*q == '@')
+					at = q;
+			strbuf_add(&sb, p, (size_t)(auth - p));
+			p = auth;
+			if (!at)
+				continue;
+			colon = memchr(auth, ':', (size_t)(at - auth));
+			/* A lone user name on http(s) is usually a token. */
+			web = scheme_end - s >= 4 &&
+			      (starts_with_ci(scheme_end - 4, "http") ||
+			       (scheme_end - s >= 5 && starts_with_ci(scheme_end - 5, "https")));
+			if (colon) {
+				strbuf_add(&sb, auth, (size_t)(colon - auth) + 1);
+				strbuf_adds(&sb, REDACTED);
+			} else if (web) {
+				strbuf_adds(&sb, REDACTED);
+			} else {
+				strbuf_add(&sb, auth, (size_t)(at - auth));
+			}
+			p = at;
+		}
+	}
+	strbuf_adds(&sb, p);
+	return strbuf_detach(&sb);
+}
+
+int
+secrets_present(const char *s)
+{
+	char *r = redact_secrets(s);
+	int differ = strcmp(r, s) != 0;
+
+	free(r);
+	return differ;
 }
 
 int

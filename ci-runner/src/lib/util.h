@@ -7,6 +7,7 @@
 #ifndef PVCI_UTIL_H
 #define PVCI_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,6 +16,7 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* A growable NUL-terminated buffer; buf is never NULL after strbuf_init. */
 struct strbuf {
@@ -45,6 +47,8 @@ int parse_long(const char *s, long *out);
 int glob_match(const char *pattern, const char *name);
 
 char *path_join(const char *dir, const char *name);
+/* path made absolute against the current folder (not resolved further). */
+char *path_absolute(const char *path);
 int mkdir_p(const char *path, mode_t mode);
 /* Removes a directory tree; a missing path is not an error. */
 int remove_tree(const char *path);
@@ -55,6 +59,18 @@ char *read_file(const char *path, size_t max, size_t *len);
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 int copy_file(const char *from, const char *to, mode_t mode);
 int file_exists(const char *path);
+
+/*
+ * A copy of s with secrets replaced by REDACTED: the password (or, for
+ * http and https, a lone user name, usually a token) of every URL's
+ * user:password@ part, and the value of every PKCS#11 "pin-value=". For
+ * anything printed or stored that may hold a URL or a key URI: logs, argv
+ * shown in logs, runvars, reports. secrets_present() is 1 when it would
+ * change s.
+ */
+#define REDACTED "***"
+char *redact_secrets(const char *s);
+int secrets_present(const char *s);
 
 /* SHA-256 of a file as 64 lower-case hex digits; size optional. */
 int sha256_file(const char *path, char hex[65], off_t *size);

@@ -34,7 +34,7 @@ struct run_event {
 	enum status status;	/* *_FINISHED */
 	double seconds;		/* RUN_STEP_FINISHED: how long the step ran */
 	const char *note;	/* why, or NULL */
-	const char *need;	/* RUN_JOB_UNRUNNABLE */
+	const char *need;	/* RUN_JOB_UNRUNNABLE: may be NULL when none is known */
 	enum status need_status;
 	long log_lines;		/* RUN_STEP_FINISHED: lines in the step's log */
 	long owner_pid;		/* RUN_JOB_ELSEWHERE: the process running it */

@@ -171,6 +171,45 @@ flight_blessing_valid(const char *b)
 	       !strcmp(b, "bisect");
 }
 
+/*
+ * The URL without its user information ("https://user:pass@host/x" becomes
+ * "https://host/x"); a new string. Credentials are never stored in runvars
+ * nor put on a command line, where other users could read them: git's
+ * credential helper supplies them to the source step.
+ */
+static char *
+url_without_credentials(const char *url)
+{
+	const char *scheme = strstr(url, "://"), *host, *end, *at = NULL, *p;
+
+	if (!scheme)
+		return xstrdup(url);
+	host = scheme + 3;
+	end = host + strcspn(host, "/?#");
+	for (p = host; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (!at)
+		return xstrdup(url);
+	return xasprintf("%.*s%s", (int)(host - url), url, at + 1);
+}
+
+/* Takes the credentials out of a tree's URL, saying so. */
+static void
+strip_credentials(struct recipe_tree *t)
+{
+	char *clean;
+
+	if (!t->url || !secrets_present(t->url))
+		return;
+	clean = url_without_credentials(t->url);
+	log_warnx("tree '%s': the credentials in its URL are not stored nor passed to "
+		  "git; using '%s' (give them to git's credential helper instead)",
+		  t->name, clean);
+	free(t->url);
+	t->url = clean;
+}
+
 /* Applies the --tree overrides. */
 static int
 apply_trees(struct recipe *r, const struct flight_create_opts *o)
@@ -190,6 +229,7 @@ apply_trees(struct recipe *r, const struct flight_create_opts *o)
 				return -1;
 			free(t->url);
 			t->url = url;
+			strip_credentials(t);
 		}
 		if (opt->rev) {
 			free(t->revision);
@@ -276,6 +316,8 @@ flight_create(struct instance *inst, const struct flight_create_opts *o)
 		return -1;
 	if (o->jobs_glob && recipe_select_jobs(r, o->jobs_glob) < 0)
 		goto out;
+	for (i = 0; i < r->ntrees; i++)
+		strip_credentials(&r->trees[i]);
 	if (apply_trees(r, o) < 0)
 		goto out;
 	resolve_trees(r);

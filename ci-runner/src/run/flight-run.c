@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
 #include "flight-run.h"
 #include "instance.h"
+#include "layout.h"
 #include "log.h"
 #include "proc.h"
 #include "recover.h"
@@ -30,6 +32,8 @@ struct run {
 	int db_broken;		/* a status write failed: the run stops */
 	char *db_failure;	/* what could not be written */
 	struct db_owner self;	/* this process as a job's owner */
+	int changed;		/* a job ran, was blocked or cleaned up */
+	int unrunnable;		/* selected jobs left waiting on jobs this run may not start */
 };
 
 /* The signal of the last interrupt; 0 while none came. */
@@ -143,14 +147,57 @@ step_status_of(int st)
 	return st == STEP_PASS ? STATUS_PASS : st == STEP_FAIL ? STATUS_FAIL : STATUS_BROKEN;
 }
 
+/* How much of the end of a step log is read for its note. */
+#define NOTE_TAIL (8 * 1024)
+
 /*
- * The last "error:" line a step wrote to its log becomes the step's note;
- * without one, its last line (less the time stamp) does.
+ * The last max bytes of a file, from the start of a line; NULL (not
+ * reported: the note is a nicety) if it cannot be read.
+ */
+static char *
+read_tail(const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf, *start;
+	size_t len = 0;
+	struct stat st;
+	off_t from = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > (off_t)max)
+		from = st.st_size - (off_t)max;
+	buf = xmalloc(max + 1);
+	while (len < max) {
+		ssize_t n = pread(fd, buf + len, max - len, from + (off_t)len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	/* A line cut by the start of the tail is not a line. */
+	start = buf;
+	if (from > 0) {
+		char *nl = memchr(buf, '\n', len);
+
+		start = nl ? nl + 1 : buf + len;
+	}
+	memmove(buf, start, strlen(start) + 1);
+	return buf;
+}
+
+/*
+ * The last "error:" line a step wrote near the end of its log becomes the
+ * step's note; without one, its last line (less the time stamp) does.
  */
 static char *
 note_from_log(const char *path)
 {
-	char *text = read_file(path, 16 << 20, NULL), *line, *found = NULL, *last = NULL, *p;
+	char *text = read_tail(path, NOTE_TAIL), *line, *found = NULL, *last = NULL, *p;
 
 	if (!text)
 		return NULL;
@@ -200,7 +247,7 @@ static int
 open_step_log(struct instance *inst, long flight, const char *job, const struct db_step *row,
 	      char **path_out)
 {
-	char *dir = xasprintf("%s/logs/%ld/%s", inst->home, flight, job);
+	char *dir = layout_job_logs(inst->home, flight, job);
 	char *path;
 	int fd;
 
@@ -208,8 +255,8 @@ open_step_log(struct instance *inst, long flight, const char *job, const struct 
 		free(dir);
 		return -1;
 	}
-	path = xasprintf("%s/%02d.%s.log", dir, row->stepno, row->testid);
 	free(dir);
+	path = layout_step_log(inst->home, flight, job, row->stepno, row->testid);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		error("cannot open step log '%s'", path);
@@ -390,6 +437,10 @@ run_steps(struct run *run, long flight, const char *job, int only_always)
 		for (k = i; k < n; k++)
 			run->always_pending |= steps[k].always && steps[k].status == STATUS_QUEUED;
 		if (only_always) {
+			/* What the dead owner did not reach will not run now. */
+			if (!steps[i].always && steps[i].status == STATUS_QUEUED)
+				db_step_finish(inst->db, flight, job, steps[i].stepno, STATUS_SKIPPED,
+					       NULL);
 			if (!steps[i].always || steps[i].status == STATUS_PASS)
 				continue;
 		} else if (steps[i].status != STATUS_QUEUED) {
@@ -425,12 +476,13 @@ run_job(struct run *run, long flight, const char *job)
 	char *note = NULL;
 	int claimed, st, rc;
 
-	claimed = db_job_claim_owned(inst->db, flight, job, &run->self, "running");
+	claimed = db_job_claim_owned(inst->db, flight, job, &run->self, STATUS_RUNNING);
 	if (claimed <= 0) {
 		if (claimed < 0)
 			db_failed(run, "the claim of a job");
 		return 0;
 	}
+	run->changed = 1;
 	emit(run, &ev);
 	run->owned = 1;
 	run->lost = 0;
@@ -509,6 +561,7 @@ recover_cleanups(struct run *run)
 		if (db_job_claim_cleanup(inst->db, jobs[i].flight, jobs[i].job, jobs[i].pid,
 					 (long)getpid(), me) <= 0)
 			continue;
+		run->changed = 1;
 		emit(run, &ev);
 		run_steps(run, jobs[i].flight, jobs[i].job, 1);
 		if (!run->db_broken &&
@@ -534,6 +587,77 @@ run_recover_cleanups(struct instance *inst, const struct run_listener *listener)
 		rc = -1;
 	free(run.db_failure);
 	return rc;
+}
+
+/*
+ * Blocks a job that is still queued and skips all its steps, in one
+ * transaction: 1 when it did, 0 when another process took the job first.
+ */
+static int
+block_job(struct instance *inst, long flight, const char *job, const char *note)
+{
+	struct db_job *jobs;
+	struct db_step *steps = NULL;
+	int n = 0, nsteps = 0, i, queued = 0;
+
+	if (db_begin(inst->db) < 0)
+		return -1;
+	jobs = db_flight_jobs(inst->db, flight, &n);
+	if (!jobs)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (!strcmp(jobs[i].job, job))
+			queued = jobs[i].status == STATUS_QUEUED;
+	db_jobs_free(jobs, n);
+	if (!queued) {
+		db_rollback(inst->db);
+		return 0;
+	}
+	if (db_job_settle(inst->db, flight, job, STATUS_BLOCKED, note) < 0)
+		goto fail;
+	steps = db_job_steps(inst->db, flight, job, &nsteps);
+	if (!steps)
+		goto fail;
+	for (i = 0; i < nsteps; i++)
+		if (steps[i].status == STATUS_QUEUED &&
+		    db_step_finish(inst->db, flight, job, steps[i].stepno, STATUS_SKIPPED, NULL) < 0)
+			goto fail;
+	db_steps_free(steps, nsteps);
+	if (db_commit(inst->db) < 0)
+		return -1;
+	return 1;
+fail:
+	db_steps_free(steps, nsteps);
+	db_rollback(inst->db);
+	return -1;
+}
+
+/*
+ * Nothing more can start: a selected job still queued waits on a job this
+ * run may not start (one --jobs left out, which has not passed). Says so,
+ * and counts it, so the run cannot read as a success.
+ */
+static void
+report_unrunnable(struct run *run, long flight, const struct sched_job *sj, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct run_event ev = {
+			.type = RUN_JOB_UNRUNNABLE, .flight = flight, .job = sj[i].name,
+		};
+		int dep;
+
+		if (!sj[i].selected || sj[i].status != STATUS_QUEUED)
+			continue;
+		dep = sched_unmet_need(sj, n, i);
+		if (dep >= 0) {
+			ev.need = sj[dep].name;
+			ev.need_status = sj[dep].status;
+		}
+		run->unrunnable++;
+		emit(run, &ev);
+	}
 }
 
 /* One scheduling decision, acted on; -1 on error, 1 when nothing is left. */
@@ -567,9 +691,14 @@ run_next(struct run *run, long flight, const char *glob)
 			.status = STATUS_BLOCKED, .note = note,
 		};
 
-		if (db_job_settle(inst->db, flight, jobs[d.job].job, STATUS_BLOCKED, note) < 0)
+		rc = block_job(inst, flight, jobs[d.job].job, note);
+		if (rc < 0) {
 			db_failed(run, "a blocked job");
-		emit(run, &ev);
+			rc = 0;
+		} else if (rc > 0) {
+			run->changed = 1;
+			emit(run, &ev);
+		}
 		free(note);
 		break;
 	}
@@ -583,6 +712,7 @@ run_next(struct run *run, long flight, const char *glob)
 		break;
 	}
 	case SCHED_DONE:
+		report_unrunnable(run, flight, sj, n);
 		break;
 	}
 	free(sj);
@@ -592,21 +722,28 @@ run_next(struct run *run, long flight, const char *glob)
 	return d.action == SCHED_DONE || d.action == SCHED_WAIT;
 }
 
-/* The worst status of the selected jobs, as an outcome. */
+/*
+ * The worst status of the selected jobs, as an outcome; *done when every
+ * job of the flight has a final status.
+ */
 static enum run_outcome
-flight_outcome(struct instance *inst, long flight, const char *glob, enum status *worst)
+flight_outcome(struct instance *inst, long flight, const char *glob, enum status *worst,
+	       int *done)
 {
 	enum run_outcome outcome = RUN_PASS;
 	struct db_job *jobs;
 	int n = 0, i;
 
 	*worst = STATUS_PASS;
+	*done = 1;
 	jobs = db_flight_jobs(inst->db, flight, &n);
 	if (!jobs)
 		return RUN_ERROR;
 	for (i = 0; i < n; i++) {
 		enum run_outcome o;
 
+		if (!status_is_final(jobs[i].status))
+			*done = 0;
 		if (glob && !glob_match(glob, jobs[i].job))
 			continue;
 		o = worse(outcome, jobs[i].status);
@@ -647,6 +784,33 @@ report_elsewhere(struct run *run, long flight, const char *glob)
 	return count;
 }
 
+/* 1 when some job of the flight matches glob, 0 if none, -1 on error. */
+static int
+any_job_matches(struct instance *inst, long flight, const char *glob)
+{
+	struct db_job *jobs;
+	int n = 0, i, found = 0;
+
+	jobs = db_flight_jobs(inst->db, flight, &n);
+	if (!jobs)
+		return -1;
+	for (i = 0; i < n; i++)
+		found |= glob_match(glob, jobs[i].job);
+	db_jobs_free(jobs, n);
+	return found;
+}
+
+/* 1 when the flight has a finish time already. */
+static int
+flight_has_finished(struct instance *inst, long flight)
+{
+	json_t *f = db_flight_json(inst->db, flight);
+	int has = f && json_is_integer(json_object_get(f, "finished"));
+
+	json_decref(f);
+	return has;
+}
+
 enum run_outcome
 run_flight(struct instance *inst, long flight, const char *glob,
 	   const struct run_listener *listener)
@@ -654,12 +818,20 @@ run_flight(struct instance *inst, long flight, const char *glob,
 	struct run run = { .inst = inst, .listener = listener, .started = now_monotonic() };
 	struct run_event ev = { .type = RUN_FLIGHT_STARTED, .flight = flight };
 	enum run_outcome outcome;
-	int exists = db_flight_exists(inst->db, flight), rc, elsewhere = 0;
+	int exists = db_flight_exists(inst->db, flight), rc, done, elsewhere = 0;
 
 	if (exists <= 0) {
 		if (exists == 0)
 			errorx("no flight %ld", flight);
 		return RUN_ERROR;
+	}
+	if (glob) {
+		rc = any_job_matches(inst, flight, glob);
+		if (rc <= 0) {
+			if (rc == 0)
+				errorx("no job of flight %ld matches '%s'", flight, glob);
+			return RUN_ERROR;
+		}
 	}
 	if (db_owner_self(&run.self) < 0)
 		return RUN_ERROR;
@@ -698,18 +870,20 @@ run_flight(struct instance *inst, long flight, const char *glob,
 		free(run.db_failure);
 		return inst->db ? RUN_BROKEN : RUN_ERROR;
 	}
-	outcome = rc < 0 ? RUN_ERROR : flight_outcome(inst, flight, glob, &ev.status);
+	outcome = rc < 0 ? RUN_ERROR : flight_outcome(inst, flight, glob, &ev.status, &done);
 	if (outcome != RUN_ERROR)
 		elsewhere = report_elsewhere(&run, flight, glob);
 	supervise_signals_close(run.sigfd);
 	if (outcome == RUN_ERROR || elsewhere < 0)
 		return RUN_ERROR;
 	/* Jobs another process runs: this run did not do them, so it does not pass. */
-	if (elsewhere > 0 && outcome < RUN_FAILED)
+	if ((run.unrunnable || elsewhere > 0) && outcome < RUN_FAILED)
 		outcome = RUN_FAILED;
 	if (run_interrupted)
 		outcome = RUN_BROKEN;
-	if (db_flight_mark_finished(inst->db, flight) < 0)
+	/* A run that changed nothing keeps the time the flight finished. */
+	if (done && (run.changed || !flight_has_finished(inst, flight)) &&
+	    db_flight_mark_finished(inst->db, flight) < 0)
 		outcome = RUN_BROKEN;
 	ev.type = RUN_FLIGHT_FINISHED;
 	emit(&run, &ev);

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "instance.h"
 #include "keys.h"
+#include "layout.h"
 #include "log.h"
 #include "util.h"
 
@@ -60,7 +61,7 @@ keys_instance_config(const char *home_opt, char **home)
 	struct config *cfg;
 
 	*home = instance_home(home_opt);
-	path = path_join(*home, "config.json");
+	path = layout_config(*home);
 	if (!file_exists(path)) {
 		errorx("no pvci instance in '%s' (run 'pvci init' there, or give --home "
 		       "or PVCI_HOME)", *home);
@@ -342,9 +343,12 @@ load_store_key(const char *uri)
 {
 	OSSL_STORE_CTX *store = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
 	EVP_PKEY *pkey = NULL;
+	/* The URI may hold the token's PIN (pin-value): never shown. */
+	char *shown = redact_secrets(uri);
 
 	if (!store) {
-		errorx("cannot open key store '%s': %s", uri, ssl_reason());
+		errorx("cannot open key store '%s': %s", shown, ssl_reason());
+		free(shown);
 		return NULL;
 	}
 	while (!pkey && !OSSL_STORE_eof(store)) {
@@ -358,7 +362,8 @@ load_store_key(const char *uri)
 	}
 	OSSL_STORE_close(store);
 	if (!pkey)
-		errorx("no private key found at '%s'", uri);
+		errorx("no private key found at '%s'", shown);
+	free(shown);
 	return pkey;
 }
 

@@ -11,8 +11,10 @@
 
 #include <jansson.h>
 
+#include "config.h"
 #include "db.h"
 #include "instance.h"
+#include "layout.h"
 #include "log.h"
 #include "proc.h"
 #include "step-ctx.h"
@@ -35,6 +37,8 @@ struct step_ctx {
 	char *work_dir;
 	char **lent;		/* strings lent by step_runvar, freed with the ctx */
 	int nlent;
+	/* A runvar could not be read: the step ends broken, whatever it returns. */
+	int read_failed;
 };
 
 long step_flight(const struct step_ctx *ctx) { return ctx->flight; }
@@ -44,6 +48,8 @@ const char *step_name(const struct step_ctx *ctx) { return ctx->step; }
 const char *step_testid(const struct step_ctx *ctx) { return ctx->testid; }
 const struct config *step_config(const struct step_ctx *ctx) { return ctx->cfg; }
 const char *step_home(const struct step_ctx *ctx) { return ctx->home; }
+const char *step_setting(const struct step_ctx *ctx, const char *key) { return config_str(ctx->cfg, key); }
+long step_setting_int(const struct step_ctx *ctx, const char *key) { return config_int(ctx->cfg, key); }
 int step_timeout(const struct step_ctx *ctx) { return ctx->timeout; }
 int step_log_fd(const struct step_ctx *ctx) { return ctx->log_fd; }
 const char *step_log_path(const struct step_ctx *ctx) { return ctx->log_path; }
@@ -56,12 +62,30 @@ step_seconds_left(const struct step_ctx *ctx)
 	return left > 0 ? (int)left : 0;
 }
 
+/*
+ * A read error must not pass for "unset": the step would go on with a
+ * default, or fail as if the recipe were wrong. It is logged and the step
+ * ends broken.
+ */
+static int
+runvar_read(struct step_ctx *ctx, const char *job, const char *name, char **value)
+{
+	int rc = db_runvar_read(ctx->db, ctx->flight, job, name, value);
+
+	if (rc < 0) {
+		step_log(ctx, "cannot read runvar '%s' of job '%s' from the database: "
+			 "the step is broken", name, job);
+		ctx->read_failed = 1;
+	}
+	return rc;
+}
+
 const char *
 step_runvar(struct step_ctx *ctx, const char *name)
 {
-	char *v = db_runvar_get(ctx->db, ctx->flight, ctx->job, name);
+	char *v = NULL;
 
-	if (!v)
+	if (runvar_read(ctx, ctx->job, name, &v) <= 0)
 		return NULL;
 	ctx->lent = xrealloc(ctx->lent, sizeof(char *) * (size_t)(ctx->nlent + 1));
 	ctx->lent[ctx->nlent++] = v;
@@ -82,7 +106,10 @@ step_set_runvar(struct step_ctx *ctx, const char *name, const char *value)
 char *
 step_job_runvar(struct step_ctx *ctx, const char *job, const char *name)
 {
-	return db_runvar_get(ctx->db, ctx->flight, job, name);
+	char *v = NULL;
+
+	runvar_read(ctx, job, name, &v);
+	return v;
 }
 
 int
@@ -155,39 +182,40 @@ step_image(struct step_ctx *ctx, const char *name)
 	return img;
 }
 
-static const char *
-job_dir(struct step_ctx *ctx, char **slot, const char *top)
-{
-	if (!*slot) {
-		*slot = xasprintf("%s/%s/%ld/%s", ctx->home, top, ctx->flight, ctx->job);
-		mkdir_p(*slot, 0755);
-	}
-	return *slot;
-}
-
 const char *
 step_artifacts_dir(struct step_ctx *ctx)
 {
-	return job_dir(ctx, &ctx->artifacts_dir, "artifacts");
+	if (!ctx->artifacts_dir) {
+		ctx->artifacts_dir = layout_job_artifacts(ctx->home, ctx->flight, ctx->job);
+		mkdir_p(ctx->artifacts_dir, 0755);
+	}
+	return ctx->artifacts_dir;
 }
 
 const char *
 step_work_dir(struct step_ctx *ctx)
 {
-	return job_dir(ctx, &ctx->work_dir, "work");
+	if (!ctx->work_dir) {
+		ctx->work_dir = layout_job_work(ctx->home, ctx->flight, ctx->job);
+		mkdir_p(ctx->work_dir, 0755);
+	}
+	return ctx->work_dir;
 }
 
 static void
 log_line(int fd, const char *fmt, va_list ap)
 {
-	char stamp[32], msg[4096];
+	char stamp[32], msg[4096], *clean;
 	struct tm tm;
 	time_t t = time(NULL);
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	dprintf(fd, "%s %s\n", stamp, msg);
+	/* Every line of a step log may quote a URL or key URI (argv, errors). */
+	clean = redact_secrets(msg);
+	dprintf(fd, "%s %s\n", stamp, clean);
+	free(clean);
 }
 
 void
@@ -235,7 +263,11 @@ run_common(struct step_ctx *ctx, const char *const argv[], const char *cwd,
 	log_argv(ctx, argv, cwd);
 	rc = proc_run(argv, &o);
 	if (rc == PROC_TIMEOUT)
+		return STEP_RUN_TIMEOUT;
+	if (rc < 0) {
+		step_log(ctx, "'%s' could not be run", argv[0]);
 		return -1;
+	}
 	if (rc != 0)
 		step_log(ctx, "'%s' exited with status %d", argv[0], rc);
 	return rc;
@@ -275,7 +307,7 @@ step_ctx_run(const struct step_ctx_info *info, step_fn fn)
 		.timeout = info->timeout, .deadline = info->deadline, .log_fd = info->log_fd,
 		.log_path = info->log_path,
 	};
-	char *db_path = path_join(info->home, "results.db");
+	char *db_path = layout_db(info->home);
 	enum step_status st;
 	int i;
 
@@ -284,6 +316,8 @@ step_ctx_run(const struct step_ctx_info *info, step_fn fn)
 	if (!ctx.db)
 		return STEP_BROKEN;
 	st = fn(&ctx);
+	if (ctx.read_failed)
+		st = STEP_BROKEN;
 	db_close(ctx.db);
 	for (i = 0; i < ctx.nlent; i++)
 		free(ctx.lent[i]);

@@ -48,7 +48,11 @@ const char *step_job(const struct step_ctx *ctx);
 int step_number(const struct step_ctx *ctx);
 const char *step_name(const struct step_ctx *ctx);	/* e.g. "storage-stress" */
 const char *step_testid(const struct step_ctx *ctx);	/* the recipe's name for this step */
+/* The instance's config, to hand on to layers that take it (keys); opaque here. */
 const struct config *step_config(const struct step_ctx *ctx);
+/* One setting of config.json ("guest.memory_mib"): lent string, or number. */
+const char *step_setting(const struct step_ctx *ctx, const char *key);
+long step_setting_int(const struct step_ctx *ctx, const char *key);
 const char *step_home(const struct step_ctx *ctx);	/* the instance directory */
 int step_timeout(const struct step_ctx *ctx);		/* this step's limit, seconds */
 int step_seconds_left(const struct step_ctx *ctx);	/* before exec kills the step */
@@ -97,9 +101,11 @@ const char *step_log_path(const struct step_ctx *ctx);
  * Runs argv (no shell) with its output appended to the step log, within
  * timeout seconds (0: what is left of the step's own limit). cwd and env
  * (extra "NAME=VALUE" entries, NULL-terminated) may be NULL. Returns the
- * exit status, 128+signal if it was killed, or -1 if it could not be
- * started or ran out of time (logged).
+ * exit status, 128+signal if it was killed, STEP_RUN_TIMEOUT if it ran out
+ * of time, or -1 if it could not be started (no fork, no pipe: the
+ * infrastructure) or its output was too long (logged).
  */
+#define STEP_RUN_TIMEOUT (-2)
 int step_run(struct step_ctx *ctx, const char *const argv[], const char *cwd,
 	     const char *const env[], int timeout);
 /* As step_run, with stdout captured (at most max bytes) into *out. */

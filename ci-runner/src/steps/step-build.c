@@ -18,7 +18,6 @@
 #include <jansson.h>
 
 #include "build-executor.h"
-#include "config.h"
 #include "manifest.h"
 #include "stamp.h"
 #include "step.h"
@@ -392,7 +391,7 @@ step_build(struct step_ctx *ctx)
 	if (!s || !*s)
 		s = d->executor;
 	if (!s || !*s)
-		s = config_str(step_config(ctx), "build.executor");
+		s = step_setting(ctx, "build.executor");
 	ex = s ? build_executor_lookup(s) : NULL;
 	if (!ex) {
 		step_log(ctx, "unknown build executor '%s' (local or guest)", s ? s : "");

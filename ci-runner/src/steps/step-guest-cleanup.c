@@ -4,7 +4,8 @@
  * up after a job that was killed half way.
  *
  * capture-logs keeps, as artifacts of kind "log": serial0.log (the kernel
- * console; serial0.log.N from before a restore), qemu.log (the domain's QEMU log, when readable), dmesg.txt
+ * console; serial0.log.N from before a restore), qemu.log (the domain's log
+ * in the setting toolstack.log_dir, when readable), dmesg.txt
  * (through the agent, when it answers).
  * cleanup destroys and undefines the domain and deletes the overlay and
  * any save file. It is idempotent.
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "guest-os.h"
 #include "guest.h"
 #include "log.h"
 #include "steps.h"
@@ -62,11 +64,13 @@ step_capture_logs(struct step_ctx *ctx)
 	} else
 		step_log(ctx, "no console log '%s' (the guest never started?)", g.console_log);
 
-	qemu_log = xasprintf("/var/log/libvirt/qemu/%s.log", g.name);
-	if (access(qemu_log, R_OK) == 0)
+	qemu_log = guest_domain_log(&g);
+	if (qemu_log == NULL)
+		step_log(ctx, "setting toolstack.log_dir is empty: not keeping the domain log");
+	else if (access(qemu_log, R_OK) == 0)
 		keep(ctx, qemu_log, "qemu.log");
 	else
-		step_log(ctx, "no readable domain log '%s'", qemu_log);
+		step_log(ctx, "no readable domain log '%s' (setting toolstack.log_dir)", qemu_log);
 	free(qemu_log);
 
 	if (guest_open_toolstack(&g) < 0) {
@@ -78,11 +82,16 @@ step_capture_logs(struct step_ctx *ctx)
 		step_log(ctx, "domain '%s' is not running: no guest kernel log", g.name);
 		goto out;
 	}
+	if (guest_pick_os(&g, NULL) < 0) {
+		step_log(ctx, "unknown guest operating system: no guest kernel log");
+		goto out;
+	}
 	if (guest_connect(&g, guest_time_limit(&g, 5), NULL, NULL) == 0) {
 		char *out = NULL;
 		int status;
 
-		if (guest_run(&g, "dmesg", guest_time_limit(&g, 20), &status, &out, 0) == 0) {
+		if (guest_run(&g, g.os->kernel_log_cmd, guest_time_limit(&g, 20), &status, &out,
+			      0) == 0) {
 			char *path = path_join(step_artifacts_dir(ctx), "dmesg.txt");
 
 			if (write_file_atomic(path, out, strlen(out), 0644) == 0)

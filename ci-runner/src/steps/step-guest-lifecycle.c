@@ -1,14 +1,14 @@
 /*
  * The lifecycle steps: guest-reboot, guest-saverestore, guest-stop.
  *
- * guest-reboot: "reboot" through the agent (RUNBG), then a READY with a new
+ * guest-reboot: the guest OS's reboot command through the agent (RUNBG), then a READY with a new
  *   boot id, and the installed driver (runvar installed_version, when set)
  *   is still there. Sets runvar guest_boot_id. Measures reboot_seconds.
  * guest-saverestore: save the running guest to a file, restore it, the
  *   agent answers from the same boot and the installed driver is still the
  *   one driver-install recorded (runvar installed_version, when set).
  *   Measures save_seconds, restore_seconds, save_mib.
- * guest-stop: "poweroff" through the agent; a domain not off within
+ * guest-stop: the guest OS's shutdown command through the agent; a domain not off within
  *   guest.shutdown_timeout is destroyed and the step fails. Measures
  *   shutdown_seconds.
  */
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "config.h"
+#include "guest-os.h"
 #include "guest.h"
 #include "log.h"
 #include "steps.h"
@@ -30,7 +30,7 @@
 enum step_status
 step_guest_reboot(struct step_ctx *ctx)
 {
-	const struct config *cfg = step_config(ctx);
+	int boot_timeout = (int)step_setting_int(ctx, "guest.boot_timeout");
 	enum step_status rc = STEP_FAIL;
 	double started = now_monotonic(), t0;
 	char *old = NULL;
@@ -43,13 +43,12 @@ step_guest_reboot(struct step_ctx *ctx)
 	}
 	old = xstrdup(g.boot_id);
 	t0 = now_monotonic();
-	if (agent_run_bg(g.agent, "reboot", guest_time_limit(&g, 30)) < 0) {
+	if (agent_run_bg(g.agent, g.os->reboot_cmd, guest_time_limit(&g, 30)) < 0) {
 		rc = guest_verdict(&g);
 		goto out;
 	}
 	step_log(ctx, "asked '%s' to reboot (boot %s)", g.name, old);
-	if (guest_connect(&g, guest_time_limit(&g, (int)config_int(cfg, "guest.boot_timeout")),
-			  NULL, old) < 0) {
+	if (guest_connect(&g, guest_time_limit(&g, boot_timeout), NULL, old) < 0) {
 		rc = guest_verdict(&g);
 		goto out;
 	}
@@ -145,15 +144,14 @@ out:
 enum step_status
 step_guest_stop(struct step_ctx *ctx)
 {
-	const struct config *cfg = step_config(ctx);
-	int limit = (int)config_int(cfg, "guest.shutdown_timeout"), via_agent = 0;
+	int limit = (int)step_setting_int(ctx, "guest.shutdown_timeout"), via_agent = 0;
 	enum step_status rc = STEP_FAIL;
 	double started = now_monotonic(), t0;
 	struct guest g;
 
 	guest_init(&g, ctx);
 	if (guest_attach(&g) == 0 &&
-	    agent_run_bg(g.agent, "poweroff", guest_time_limit(&g, 30)) == 0)
+	    agent_run_bg(g.agent, g.os->shutdown_cmd, guest_time_limit(&g, 30)) == 0)
 		via_agent = 1;
 	if (!via_agent) {
 		if (guest_verdict(&g) == STEP_BROKEN) {

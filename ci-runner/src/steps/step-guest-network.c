@@ -18,12 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent.h"
-#include "config.h"
+#include "guest-os.h"
 #include "guest.h"
 #include "log.h"
 #include "proc.h"
@@ -69,35 +70,83 @@ struct server {
 	char *out;	/* its JSON output file */
 };
 
+/* The absolute path of prog in $PATH; caller frees; NULL (reported) if none. */
+static char *
+find_in_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *colon ? colon + 1 : colon) {
+		char *cand;
+
+		colon = strchrnul(p, ':');
+		if (colon == p)
+			continue;
+		cand = xasprintf("%.*s/%s", (int)(colon - p), p, prog);
+		if (access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+	}
+	errorx("cannot run '%s': not found in PATH", prog);
+	return NULL;
+}
+
+/*
+ * Starts "iperf3 -s -1" on 127.0.0.1:port. The server must not outlive this
+ * step process (a time limit or a killed pvci would leave it listening), so
+ * it asks the kernel for SIGKILL when its parent dies, and exits at once if
+ * the parent died before it asked. Between fork() and exec() the child makes
+ * only async-signal-safe calls: argv, the path and the failure message are
+ * all made before fork().
+ */
 static int
 server_start(struct guest *g, int port, const char *tag, struct server *s)
 {
-	char portstr[16];
+	static const char fail_msg[] = "pvci: cannot run the iperf3 server\n";
+	char portstr[16], *prog;
+	const char *argv[] = { "iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", portstr,
+			       "--json", NULL };
+	int fd, devnull, logfd = step_log_fd(g->ctx);
+	pid_t parent = getpid();
 	double deadline;
-	int fd;
 
 	snprintf(portstr, sizeof(portstr), "%d", port);
+	prog = find_in_path("iperf3");
+	if (prog == NULL)
+		return -1;
 	s->out = xasprintf("%s/iperf3-server-%s.json", step_work_dir(g->ctx), tag);
 	fd = open(s->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
+	if (fd < 0) {
+		free(prog);
 		return error("cannot create '%s'", s->out);
+	}
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull < 0) {
+		close(fd);
+		free(prog);
+		return error("cannot open '/dev/null'");
+	}
 	s->pid = fork();
 	if (s->pid < 0) {
 		close(fd);
+		close(devnull);
+		free(prog);
 		return error("cannot start the iperf3 server");
 	}
 	if (s->pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(126);
 		setpgid(0, 0);
-		dup2(devnull, 0);
-		dup2(fd, 1);
-		dup2(step_log_fd(g->ctx), 2);
-		execlp("iperf3", "iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", portstr, "--json",
-		       (char *)NULL);
-		dprintf(2, "pvci: cannot run 'iperf3': %s\n", strerror(errno));
+		/* dup2 clears FD_CLOEXEC on the copies. */
+		if (dup2(devnull, 0) < 0 || dup2(fd, 1) < 0 || dup2(logfd, 2) < 0)
+			_exit(126);
+		execve(prog, (char *const *)argv, environ);
+		if (write(2, fail_msg, sizeof(fail_msg) - 1) < 0)
+			_exit(127);
 		_exit(127);
 	}
+	close(devnull);
+	free(prog);
 	setpgid(s->pid, s->pid);
 	close(fd);
 	deadline = now_monotonic() + 10;
@@ -159,8 +208,9 @@ one_way(struct guest *g, int port, int reverse, int runtime, const char *server_
 	*verdict = STEP_BROKEN;
 	if (server_start(g, port, tag, &s) < 0)
 		goto out;
-	cmd = xasprintf("iperf3 -c %s -p %d -J -t %d%s", server_ip, port, runtime,
-			reverse ? " -R" : "");
+	cmd = guest_os_net_client_cmd(g->os, server_ip, port, runtime, reverse);
+	if (cmd == NULL)
+		goto out;
 	if (guest_run(g, cmd, guest_time_limit(g, runtime + 60), &status, &out, 0) < 0) {
 		*verdict = guest_verdict(g);
 		goto out;
@@ -198,7 +248,6 @@ out:
 enum step_status
 step_network_stress(struct step_ctx *ctx)
 {
-	const struct config *cfg = step_config(ctx);
 	const char *server_ip = step_runvar(ctx, "network_server");
 	enum step_status rc = STEP_FAIL, v;
 	double started = now_monotonic(), runtime, min, up = 0, down = 0, rup = 0, rdown = 0;
@@ -217,10 +266,10 @@ step_network_stress(struct step_ctx *ctx)
 		rc = STEP_BROKEN;
 		goto out;
 	}
-	for (port = (int)config_int(cfg, "network.iperf3_port"); !port_free(port); port++)
-		if (port > config_int(cfg, "network.iperf3_port") + 200 || port >= 65535) {
+	for (port = (int)step_setting_int(ctx, "network.iperf3_port"); !port_free(port); port++)
+		if (port > step_setting_int(ctx, "network.iperf3_port") + 200 || port >= 65535) {
 			step_log(ctx, "no free port for iperf3 from %ld on",
-				 config_int(cfg, "network.iperf3_port"));
+				 step_setting_int(ctx, "network.iperf3_port"));
 			rc = STEP_BROKEN;
 			goto out;
 		}

@@ -1,6 +1,7 @@
 /*
  * guest-start: a qcow2 overlay on the golden image, a domain from the
- * template of the image's kind, started, and its agent ready.
+ * template of the guest OS the image's kind names (guest-os.h), started,
+ * and its agent ready.
  *
  * Reads runvars: image (default "testguest").
  * Sets runvars: guest_domain, guest_overlay, guest_boot_id.
@@ -14,31 +15,18 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "config.h"
+#include "guest-os.h"
 #include "guest.h"
 #include "log.h"
 #include "steps.h"
 #include "toolstack.h"
 #include "util.h"
 
-/* Image kinds whose template folder has another name. */
-static const struct {
-	const char *kind;
-	const char *dir;
-} template_dirs[] = {
-	{ "linux-testguest", "testguest" },
-};
-
+/* guest-images/DIR/FILE, DIR the guest OS entry's; caller frees. */
 static char *
-template_path(const char *kind, const char *file)
+template_path(const struct guest_os *os, const char *file)
 {
-	const char *dir = kind;
-	size_t i;
-
-	for (i = 0; i < sizeof(template_dirs) / sizeof(template_dirs[0]); i++)
-		if (strcmp(template_dirs[i].kind, kind) == 0)
-			dir = template_dirs[i].dir;
-	return xasprintf("%s/guest-images/%s/%s", data_dir(), dir, file);
+	return xasprintf("%s/guest-images/%s/%s", data_dir(), os->template_dir, file);
 }
 
 struct var {
@@ -168,7 +156,7 @@ make_overlay(struct guest *g, const char *golden, const char *format)
 enum step_status
 step_guest_start(struct step_ctx *ctx)
 {
-	const struct config *cfg = step_config(ctx);
+	int boot_timeout = (int)step_setting_int(ctx, "guest.boot_timeout");
 	const char *image = step_runvar(ctx, "image");
 	const char *golden, *format, *kind;
 	char *imgdir = NULL, *tmplfile = NULL, *tmpl = NULL, *xml = NULL, *cmdline = NULL;
@@ -197,16 +185,19 @@ step_guest_start(struct step_ctx *ctx)
 		goto out;
 	}
 	step_log(ctx, "image '%s' (%s, %s): %s", image, kind, format, golden);
+	if (guest_pick_os(&g, kind) < 0)
+		goto out;
+	step_log(ctx, "guest operating system '%s'", g.os->name);
 	imgdir = xstrdup(golden);
 	*strrchr(imgdir, '/') = '\0';
 
 	if (guest_open_toolstack(&g) < 0)
 		goto out;
-	tmplfile = template_path(kind, toolstack_template_file(g.ts));
+	tmplfile = template_path(g.os, toolstack_template_file(g.ts));
 	tmpl = read_file(tmplfile, 1024 * 1024, NULL);
 	if (tmpl == NULL)
 		goto out;
-	if (strncmp(config_str(cfg, "toolstack.uri"), "qemu:///system", 14) == 0 &&
+	if (strncmp(step_setting(ctx, "toolstack.uri"), "qemu:///system", 14) == 0 &&
 	    (check_traversable(golden) < 0 || check_traversable(g.overlay) < 0))
 		goto out;
 	if (remove_leftover(&g) < 0)
@@ -227,8 +218,8 @@ step_guest_start(struct step_ctx *ctx)
 	initrd = path_join(imgdir, "initramfs.img");
 	tools = path_join(imgdir, "tools.ext4");
 	cmdline = image_cmdline(imgdir);
-	mem = xasprintf("%ld", config_int(cfg, "guest.memory_mib"));
-	vcpus = xasprintf("%ld", config_int(cfg, "guest.vcpus"));
+	mem = xasprintf("%ld", step_setting_int(ctx, "guest.memory_mib"));
+	vcpus = xasprintf("%ld", step_setting_int(ctx, "guest.vcpus"));
 	{
 		const struct var vars[] = {
 			{ "NAME", g.name },
@@ -238,7 +229,7 @@ step_guest_start(struct step_ctx *ctx)
 			{ "KERNEL", kernel },
 			{ "INITRD", initrd },
 			{ "CMDLINE", cmdline },
-			{ "EMULATOR", config_str(cfg, "toolstack.emulator") },
+			{ "EMULATOR", step_setting(ctx, "toolstack.emulator") },
 			{ "OVERLAY", g.overlay },
 			{ "TOOLS", tools },
 			{ "CONSOLE_LOG", g.console_log },
@@ -263,16 +254,14 @@ step_guest_start(struct step_ctx *ctx)
 		goto out;
 	step_log(ctx, "domain '%s' started in %.2f s", g.name, now_monotonic() - t0);
 
-	if (guest_connect(&g, guest_time_limit(&g, (int)config_int(cfg, "guest.boot_timeout")),
-			  NULL, NULL) < 0) {
+	if (guest_connect(&g, guest_time_limit(&g, boot_timeout), NULL, NULL) < 0) {
 		/* Nothing of the drivers is in the guest yet: not their failure. */
 		guest_verdict(&g);
 		goto out;
 	}
 	step_measure(ctx, "boot_seconds", now_monotonic() - t0, "s");
 	step_set_runvar(ctx, "guest_boot_id", g.boot_id);
-	if (guest_run(&g, "uname -r; cat /proc/uptime", guest_time_limit(&g, 30), &status,
-		      NULL, 1) < 0) {
+	if (guest_run(&g, g.os->identify_cmd, guest_time_limit(&g, 30), &status, NULL, 1) < 0) {
 		rc = guest_verdict(&g);
 		goto out;
 	}

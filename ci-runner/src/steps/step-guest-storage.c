@@ -1,11 +1,13 @@
 /*
- * storage-stress: fio in the guest on its scratch disk (/dev/vda, the job's
- * overlay), with data verification: first a random write of the area with
- * crc32c verification read back, then random reads for the runtime.
+ * storage-stress: the guest OS's storage command (fio) on its scratch disk
+ * (the job's overlay), with data verification: first a random write of the
+ * area with crc32c verification read back, then random reads for the
+ * runtime.
  *
- * Reads runvars: storage_runtime (seconds, default 3), storage_size (default
- * 64M), storage_device (default /dev/vda), storage_min_write_mibs,
- * storage_min_read_mibs, storage_min_read_iops (optional thresholds).
+ * Reads runvars: image, storage_runtime (seconds, default 3), storage_size
+ * (default 64M), storage_device (default: the guest OS's scratch disk),
+ * storage_min_write_mibs, storage_min_read_mibs, storage_min_read_iops
+ * (optional thresholds).
  * Measures: write_bw, read_bw (MiB/s), write_iops, read_iops (IOPS),
  * write_clat_p50, write_clat_p99, read_clat_p50, read_clat_p99 (us).
  */
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "guest-os.h"
 #include "guest.h"
 #include "log.h"
 #include "steps.h"
@@ -111,10 +114,14 @@ step_storage_stress(struct step_ctx *ctx)
 	size_t i;
 
 	guest_init(&g, ctx);
+	if (guest_pick_os(&g, NULL) < 0) {
+		rc = STEP_BROKEN;
+		goto out;
+	}
 	if (size == NULL)
 		size = "64M";
 	if (dev == NULL)
-		dev = "/dev/vda";
+		dev = g.os->scratch_disk;
 	if (guest_runvar_double(&g, "storage_runtime", 3, &runtime) < 0 || runtime < 1 ||
 	    runtime > 3600 || !token_ok(size, "") || !token_ok(dev, "/_-")) {
 		step_log(ctx, "bad storage runvars (storage_runtime 1..3600, storage_size, "
@@ -126,12 +133,11 @@ step_storage_stress(struct step_ctx *ctx)
 		rc = guest_verdict(&g);
 		goto out;
 	}
-	cmd = xasprintf("fio --output-format=json --filename=%s --direct=1 --ioengine=psync "
-			"--clat_percentiles=1 --percentile_list=50:99 "
-			"--name=write-verify --rw=randwrite --bs=64k --size=%s "
-			"--verify=crc32c --do_verify=1 --verify_fatal=1 "
-			"--name=randread --stonewall --rw=randread --bs=4k --size=%s "
-			"--runtime=%d --time_based", dev, size, size, (int)runtime);
+	cmd = guest_os_storage_cmd(g.os, dev, size, (int)runtime);
+	if (cmd == NULL) {
+		rc = STEP_BROKEN;
+		goto out;
+	}
 	if (guest_run(&g, cmd, guest_time_limit(&g, (int)runtime + 240), &status, &out, 0) < 0) {
 		rc = guest_verdict(&g);
 		goto out;

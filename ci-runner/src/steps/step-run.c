@@ -66,12 +66,17 @@ step_run_command(struct step_ctx *ctx)
 	rc = step_run(ctx, (const char *const *)argv, step_work_dir(ctx), NULL, 0);
 	if (rc == 0) {
 		st = STEP_PASS;
-	} else if (rc == 127) {
+	} else if (rc < 0 && step_seconds_left(ctx) > 0) {
+		/* Not started (not found, fork or pipe failed): the reason is logged. */
 		step_log(ctx, "error: cannot run '%s'", argv[0]);
 		st = STEP_BROKEN;
-	} else if (rc < 0) {
+	} else if (rc == STEP_RUN_TIMEOUT) {
 		step_log(ctx, "error: '%s' did not finish in time", argv[0]);
 		st = STEP_FAIL;
+	} else if (rc < 0) {
+		/* No fork or no pipe: the host is in trouble, not the command. */
+		step_log(ctx, "error: cannot start '%s'", argv[0]);
+		st = STEP_BROKEN;
 	} else {
 		step_log(ctx, "error: '%s' exited with status %d", argv[0], rc);
 		st = STEP_FAIL;

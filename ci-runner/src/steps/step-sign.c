@@ -19,7 +19,6 @@
 
 #include <jansson.h>
 
-#include "config.h"
 #include "keys.h"
 #include "step.h"
 #include "steps.h"
@@ -112,7 +111,7 @@ check_keys(struct step_ctx *ctx, struct sign_state *ss)
 {
 	const char *need[] = { ss->kp.ca, ss->kp.cert, ss->kp.chain,
 			       keys_is_pkcs11(ss->kp.key) ? NULL : ss->kp.key };
-	long min_days = config_int(step_config(ctx), "signing.min_validity_days");
+	long min_days = step_setting_int(ctx, "signing.min_validity_days");
 	const char *certs[] = { ss->kp.cert, ss->kp.ca };
 	size_t i;
 

@@ -136,7 +136,9 @@ static int
 update_mirror(struct step_ctx *ctx, const char *name, const char *url, const char *cache)
 {
 	char *head = path_join(cache, "HEAD");
-	int exists = file_exists(head);
+	int exists = file_exists(head), rc = 0;
+	/* The URL as logs may show it: no user:password. */
+	char *shown = redact_secrets(url);
 
 	free(head);
 	if (!exists) {
@@ -145,34 +147,31 @@ update_mirror(struct step_ctx *ctx, const char *name, const char *url, const cha
 					NULL };
 
 		remove_tree(tmp);
-		step_log(ctx, "tree '%s': cloning '%s'", name, url);
+		step_log(ctx, "tree '%s': cloning '%s'", name, shown);
 		if (git(ctx, clone, NULL) != 0) {
-			step_log(ctx, "tree '%s': cannot clone '%s'", name, url);
+			step_log(ctx, "tree '%s': cannot clone '%s'", name, shown);
 			remove_tree(tmp);
-			free(tmp);
-			return -1;
-		}
-		if (rename(tmp, cache) < 0) {
+			rc = -1;
+		} else if (rename(tmp, cache) < 0) {
 			step_log(ctx, "cannot rename '%s' to '%s': %s", tmp, cache,
 				 strerror(errno));
-			free(tmp);
-			return -1;
+			rc = -1;
 		}
 		free(tmp);
-		return 0;
 	} else {
 		const char *seturl[] = { "git", "-C", cache, "remote", "set-url", "origin",
 					 "--", url, NULL };
 		const char *fetch[] = { "git", "-C", cache, "fetch", "--prune", "--quiet",
 					"origin", NULL };
 
-		step_log(ctx, "tree '%s': fetching '%s'", name, url);
+		step_log(ctx, "tree '%s': fetching '%s'", name, shown);
 		if (git(ctx, seturl, NULL) != 0 || git(ctx, fetch, NULL) != 0) {
-			step_log(ctx, "tree '%s': cannot fetch '%s'", name, url);
-			return -1;
+			step_log(ctx, "tree '%s': cannot fetch '%s'", name, shown);
+			rc = -1;
 		}
 	}
-	return 0;
+	free(shown);
+	return rc;
 }
 
 static char *
@@ -190,7 +189,7 @@ resolve(struct step_ctx *ctx, const char *cache, const char *what)
 static enum step_status
 fetch_tree(struct step_ctx *ctx, const char *name)
 {
-	char *key, *cdir, *cache = NULL, *work = NULL, *rev = NULL, *url, *branch_ref;
+	char *key, *cdir, *cache = NULL, *work = NULL, *rev = NULL, *url, *branch_ref, *shown;
 	const char *tree, *branch, *want;
 	enum step_status st = STEP_BROKEN;
 	int lockfd = -1;
@@ -230,8 +229,10 @@ fetch_tree(struct step_ctx *ctx, const char *name)
 		free(url);
 		return STEP_BROKEN;
 	}
+	/* Logs and the cache's folder name get the URL without its secrets. */
+	shown = redact_secrets(url);
 	{
-		char *cn = cache_name(url);
+		char *cn = cache_name(shown);
 
 		cache = path_join(cdir, cn);
 		free(cn);
@@ -253,7 +254,8 @@ fetch_tree(struct step_ctx *ctx, const char *name)
 			rev = resolve(ctx, cache, want);
 		}
 		if (!rev) {
-			step_log(ctx, "tree '%s': revision '%s' not found in '%s'", name, want, url);
+			step_log(ctx, "tree '%s': revision '%s' not found in '%s'", name, want,
+				 shown);
 			goto out;
 		}
 	} else {
@@ -261,7 +263,8 @@ fetch_tree(struct step_ctx *ctx, const char *name)
 		rev = resolve(ctx, cache, branch_ref);
 		free(branch_ref);
 		if (!rev) {
-			step_log(ctx, "tree '%s': branch '%s' not found in '%s'", name, branch, url);
+			step_log(ctx, "tree '%s': branch '%s' not found in '%s'", name, branch,
+				 shown);
 			goto out;
 		}
 		key = xasprintf("revision_%s", name);
@@ -294,7 +297,7 @@ fetch_tree(struct step_ctx *ctx, const char *name)
 			goto out;
 		}
 	}
-	step_log(ctx, "tree '%s': %s (%s) checked out at %s in '%s'", name, url, branch, rev,
+	step_log(ctx, "tree '%s': %s (%s) checked out at %s in '%s'", name, shown, branch, rev,
 		 work);
 	st = STEP_PASS;
 out:
@@ -304,6 +307,7 @@ out:
 	free(work);
 	free(cache);
 	free(url);
+	free(shown);
 	return st;
 }
 

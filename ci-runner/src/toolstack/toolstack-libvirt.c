@@ -24,6 +24,7 @@
 struct lv_conn {
 	virConnectPtr conn;
 	int lifecycle_cb;	/* -1 when not registered */
+	int reboot_cb;		/* -1 when not registered */
 	int close_cb;		/* 1 when registered */
 	int closed;		/* the connection was closed under us */
 };
@@ -132,6 +133,17 @@ lifecycle_cb(virConnectPtr conn, virDomainPtr d, int event, int detail, void *op
 	return 0;
 }
 
+/* A guest reset: QEMU runs on, so no lifecycle event says so. */
+static void
+reboot_cb(virConnectPtr conn, virDomainPtr d, void *opaque)
+{
+	const char *name = virDomainGetName(d);
+
+	(void)conn;
+	if (name)
+		ts_push_event(opaque, name, TS_EVENT_REBOOTED);
+}
+
 static void
 close_cb(virConnectPtr conn, int reason, void *opaque)
 {
@@ -157,6 +169,7 @@ lv_open(struct toolstack *ts, const struct toolstack_opts *opts)
 	}
 	lc = xcalloc(1, sizeof(*lc));
 	lc->lifecycle_cb = -1;
+	lc->reboot_cb = -1;
 	lc->conn = virConnectOpen(opts->uri);
 	if (lc->conn == NULL) {
 		errorx("cannot connect to libvirt at '%s': %s", opts->uri, lv_msg());
@@ -173,6 +186,10 @@ lv_open(struct toolstack *ts, const struct toolstack_opts *opts)
 			VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), ts, NULL);
 	if (lc->lifecycle_cb < 0)
 		log_debug("no lifecycle events from '%s': %s", opts->uri, lv_msg());
+	lc->reboot_cb = virConnectDomainEventRegisterAny(lc->conn, NULL,
+			VIR_DOMAIN_EVENT_ID_REBOOT, VIR_DOMAIN_EVENT_CALLBACK(reboot_cb), ts, NULL);
+	if (lc->reboot_cb < 0)
+		log_debug("no reboot events from '%s': %s", opts->uri, lv_msg());
 	return 0;
 }
 
@@ -185,6 +202,8 @@ lv_close(struct toolstack *ts)
 		return;
 	if (lc->lifecycle_cb >= 0)
 		virConnectDomainEventDeregisterAny(lc->conn, lc->lifecycle_cb);
+	if (lc->reboot_cb >= 0)
+		virConnectDomainEventDeregisterAny(lc->conn, lc->reboot_cb);
 	if (lc->close_cb)
 		virConnectUnregisterCloseCallback(lc->conn, close_cb);
 	virConnectClose(lc->conn);

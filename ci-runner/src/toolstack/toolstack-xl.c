@@ -90,24 +90,52 @@ xl_define(struct ts_domain *dom, const char *config)
 	return rc;
 }
 
-/* 1 when xl knows a running domain of that name. */
+/*
+ * The line of "xl list" (every domain) whose first column is the name, in
+ * *line (caller frees): 1 when xl lists the domain, 0 when it does not, -1
+ * when xl itself failed (no hypervisor: "cannot init xl context"). Only a
+ * listing that worked may say "not running": a failing xl is a broken
+ * host, not a guest state.
+ */
 static int
-xl_running(struct ts_domain *dom)
+xl_find(struct ts_domain *dom, char **line)
 {
-	const char *argv[] = { "xl", "domid", dom->name, NULL };
-	struct proc_opts o = { .out_fd = -1, .timeout = XL_TIMEOUT };
+	const char *argv[] = { "xl", "list", NULL };
+	char *out = NULL, *p, *what = xasprintf("toolstack 'xl': cannot list domains "
+						 "(looking for '%s')", dom->name);
+	size_t nlen = strlen(dom->name);
+	int rc;
 
-	return proc_run(argv, &o) == 0;
+	if (line)
+		*line = NULL;
+	rc = xl_run(what, argv, &out);
+	free(what);
+	if (rc < 0) {
+		free(out);
+		return -1;
+	}
+	rc = 0;
+	/* The first line is the header "Name ID Mem VCPUs State Time(s)". */
+	for (p = strchr(out, '\n'); p && *++p; p = strchr(p, '\n')) {
+		if (strncmp(p, dom->name, nlen) == 0 && (p[nlen] == ' ' || p[nlen] == '\t')) {
+			if (line)
+				*line = xasprintf("%.*s", (int)strcspn(p, "\n"), p);
+			rc = 1;
+			break;
+		}
+	}
+	free(out);
+	return rc;
 }
 
 static int
 xl_lookup(struct ts_domain *dom)
 {
 	char *path = cfg_path(dom);
-	int found = file_exists(path) || xl_running(dom);
+	int found = file_exists(path);
 
 	free(path);
-	return found;
+	return found ? 1 : xl_find(dom, NULL);
 }
 
 static int
@@ -164,8 +192,10 @@ xl_simple(struct ts_domain *dom, const char *verb, const char *what, const char 
 static int
 xl_destroy(struct ts_domain *dom)
 {
-	if (!xl_running(dom))
-		return 0;
+	int r = xl_find(dom, NULL);
+
+	if (r <= 0)
+		return r;
 	return xl_simple(dom, "destroy", "destroy", NULL);
 }
 
@@ -208,31 +238,28 @@ xl_restore(struct ts_domain *dom, const char *path)
 static int
 xl_state(struct ts_domain *dom, enum ts_state *state)
 {
-	const char *argv[] = { "xl", "list", dom->name, NULL };
-	char *out = NULL, *line, *p;
-	struct proc_opts o = { .out_fd = -1, .capture = &out, .capture_max = 65536,
-			       .timeout = XL_TIMEOUT };
-	char flags[7] = "";
+	char *line = NULL, *p, flags[7] = "";
+	int r = xl_find(dom, &line), i;
 
-	if (proc_run(argv, &o) != 0) {
-		free(out);
-		*state = xl_lookup(dom) ? TS_STATE_OFF : TS_STATE_UNDEFINED;
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		char *path = cfg_path(dom);
+
+		*state = file_exists(path) ? TS_STATE_OFF : TS_STATE_UNDEFINED;
+		free(path);
 		return 0;
 	}
-	/* "Name ID Mem VCPUs State Time(s)": the state is six flag letters. */
-	line = strchr(out, '\n');
-	if (line && (p = strstr(line + 1, dom->name)) != NULL) {
-		int i;
-
-		for (i = 0; i < 4 && p; i++) {
-			p = strchr(p, ' ');
-			while (p && *p == ' ')
-				p++;
-		}
-		if (p)
-			sscanf(p, "%6s", flags);
+	/* "NAME ID MEM VCPUS STATE TIME": the state is six flag letters. */
+	p = line;
+	for (i = 0; i < 4 && p; i++) {
+		p = strpbrk(p, " \t");
+		while (p && (*p == ' ' || *p == '\t'))
+			p++;
 	}
-	free(out);
+	if (p)
+		sscanf(p, "%6s", flags);
+	free(line);
 	if (strchr(flags, 'c'))
 		*state = TS_STATE_CRASHED;
 	else if (strchr(flags, 's') || strchr(flags, 'd'))

@@ -52,6 +52,7 @@ ts_event_name(enum ts_event event)
 	case TS_EVENT_CRASHED:		return "crashed";
 	case TS_EVENT_SUSPENDED:	return "suspended";
 	case TS_EVENT_RESUMED:		return "resumed";
+	case TS_EVENT_REBOOTED:		return "rebooted";
 	case TS_EVENT_OTHER:		break;
 	}
 	return "other";

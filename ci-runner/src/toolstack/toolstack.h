@@ -43,6 +43,7 @@ enum ts_event {
 	TS_EVENT_CRASHED,	/* the guest crashed or panicked */
 	TS_EVENT_SUSPENDED,
 	TS_EVENT_RESUMED,
+	TS_EVENT_REBOOTED,	/* the guest reset itself (reboot); it runs on */
 	TS_EVENT_OTHER,
 };
 

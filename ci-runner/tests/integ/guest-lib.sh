@@ -7,21 +7,33 @@
 # domain with the prefix is destroyed, whatever pvci did.
 #
 # Needs root and libvirtd answering qemu:///system (scripts/libvirt-up.sh);
-# without them the test skips.
+# without them the test skips, unless PVCI_REQUIRE_GUEST=1 (CI sets it, in
+# scripts/test.sh): then a missing libvirt is a failure, so a CI run cannot
+# pass by skipping every guest test. PVCI_TEST_GUEST_URI overrides the URI
+# (the instance's toolstack.uri follows it).
 
-GUEST_URI=qemu:///system
+GUEST_URI=${PVCI_TEST_GUEST_URI:-qemu:///system}
 GUEST_PREFIX="pvci-t$$"
 
 virsh_q() { virsh -q -c "$GUEST_URI" "$@"; }
 
+# guest_skip REASON: skips the test, or fails it when guests are required.
+guest_skip() {
+	if [ "${PVCI_REQUIRE_GUEST:-0}" = 1 ]; then
+		echo "1..1"
+		echo "not ok 1 - libvirt required (PVCI_REQUIRE_GUEST=1): $1"
+		exit 1
+	fi
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
 guest_skip_unless_libvirt() {
 	if [ "$(id -u)" != 0 ]; then
-		echo "1..0 # SKIP needs root (QEMU under qemu:///system)"
-		exit 0
+		guest_skip "needs root (QEMU under $GUEST_URI)"
 	fi
 	if ! timeout 60 virsh -q -c "$GUEST_URI" version >/dev/null 2>&1; then
-		echo "1..0 # SKIP libvirtd does not answer $GUEST_URI (scripts/libvirt-up.sh)"
-		exit 0
+		guest_skip "libvirtd does not answer $GUEST_URI (scripts/libvirt-up.sh)"
 	fi
 }
 
@@ -64,6 +76,7 @@ guest_setup() {
 	guest_skip_unless_libvirt
 	init_instance
 	guest_config guest.name_prefix "\"$GUEST_PREFIX\""
+	guest_config toolstack.uri "$(jq -n --arg u "$GUEST_URI" '$u')"
 	at_exit guest_sweep
 }
 

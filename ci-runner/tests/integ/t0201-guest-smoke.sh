@@ -3,11 +3,11 @@
 # signed, then a guest is started from an overlay, the ISO installed and
 # checked, storage and network stressed, rebooted, saved and restored,
 # stopped, its logs kept and everything removed. Runvars and measurements
-# are recorded; the test job takes less than 90 s.
+# are recorded. (Its duration is bench/smoke-flight's business.)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/guest-lib.sh"
 guest_setup
-plan 17
+plan 16
 guest_image
 guest_fixture
 
@@ -43,6 +43,5 @@ for m in boot_seconds write_bw read_iops read_clat_p99 net_guest_to_host net_hos
 	reboot_seconds save_seconds restore_seconds; do
 	like "measured $m" "$metrics" "(^| )$m( |$)"
 done
-secs=$(jq '[.steps[] | .finished - .started] | add' <<<"$json")
-check "the test job took under 90 s ($secs s)" test "$secs" -lt 90
+# How long it takes is measured by bench/smoke-flight, not asserted here.
 check "no domain and no overlay remain" guest_gone "$f" "$job"

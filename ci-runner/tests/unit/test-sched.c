@@ -89,6 +89,27 @@ test_final_statuses(void **state)
 	assert_false(status_is_final(STATUS_RUNNING));
 }
 
+/* What a job left queued waits on: the first need that has not passed. */
+static void
+test_unmet_need(void **state)
+{
+	const struct sched_job jobs[] = {
+		{ "a", STATUS_PASS, NULL, 0, 0 },
+		{ "b", STATUS_QUEUED, NULL, 0, 0 },
+		{ "c", STATUS_QUEUED, needs_ab, 2, 1 },
+		{ "d", STATUS_QUEUED, needs_a, 1, 1 },
+		{ "e", STATUS_QUEUED, needs_gone, 1, 1 },
+	};
+
+	(void)state;
+	/* Selected c needs unselected b: nothing can run, and c waits on b. */
+	assert_int_equal(sched_next(jobs, 3).action, SCHED_DONE);
+	assert_int_equal(sched_unmet_need(jobs, 5, 2), 1);
+	assert_int_equal(sched_unmet_need(jobs, 5, 3), -1);
+	assert_int_equal(sched_unmet_need(jobs, 5, 0), -1);
+	assert_int_equal(sched_unmet_need(jobs, 5, 4), -1);
+}
+
 /* Every status has a name, and the name reads back as that status. */
 static void
 test_status_names(void **state)
@@ -113,6 +134,7 @@ main(void)
 		cmocka_unit_test(test_decisions),
 		cmocka_unit_test(test_final_statuses),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_unmet_need),
 	};
 
 	return cmocka_run_group_tests_name("sched", tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -67,11 +68,14 @@ test_lifecycle(void **state)
 	assert_int_equal(toolstack_start(dom), 0);
 	assert_int_equal(toolstack_state(dom, &st), 0);
 	assert_int_equal(st, TS_STATE_RUNNING);
-	/* The start event arrives while we wait. */
+	/*
+	 * The start event arrives while we wait: up to a minute, which a slow
+	 * (sanitizer) build on a loaded machine needs; it is over at the event.
+	 */
 	ev = TS_EVENT_NONE;
-	for (i = 0; i < 20 && ev != TS_EVENT_STARTED; i++)
+	for (i = 0; i < 600 && ev != TS_EVENT_STARTED; i++)
 		if (toolstack_next_event(dom, &ev) == 0)
-			toolstack_wait(ts, 10);
+			toolstack_wait(ts, 100);
 	assert_int_equal(ev, TS_EVENT_STARTED);
 
 	fd = mkstemp(path);
@@ -175,6 +179,114 @@ test_xl(void **state)
 	rmdir(dir);
 }
 
+/*
+ * Writes a stand-in "xl" (a shell script, not Xen's xl) into dir and puts
+ * dir first in PATH. Returns the old PATH (caller restores and frees).
+ */
+static char *
+stand_in_xl(const char *dir, const char *script)
+{
+	char *path = xasprintf("%s/xl", dir), *old = xstrdup(getenv("PATH"));
+	char *newpath = xasprintf("%s:%s", dir, old);
+
+	assert_int_equal(write_file_atomic(path, script, strlen(script), 0755), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+	setenv("PATH", newpath, 1);
+	free(newpath);
+	free(path);
+	return old;
+}
+
+/*
+ * An xl that cannot work is broken, never a guest state. The stand-in
+ * does what the real xl was seen to do on a host without a hypervisor:
+ * it prints "cannot init xl context" and exits 1, for every subcommand.
+ */
+static void
+test_xl_failing(void **state)
+{
+	char dir[] = "/tmp/pvci-unit-xl.XXXXXX", *old, *path;
+	struct toolstack_opts o = { .backend = "xl", .domain_type = "xen" };
+	struct toolstack *ts;
+	struct ts_domain *dom = NULL, *other = NULL;
+	enum ts_state st = TS_STATE_RUNNING;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	old = stand_in_xl(dir, "#!/bin/sh\n"
+			  "# stand-in for xl on a host without Xen (recorded behaviour)\n"
+			  "echo 'cannot init xl context' >&2\nexit 1\n");
+	o.state_dir = dir;
+	ts = toolstack_open(&o);
+	assert_non_null(ts);
+	assert_int_equal(toolstack_alive(ts), 0);
+	assert_int_equal(toolstack_define(ts, "pvci-3-xl", "name = \"pvci-3-xl\"\n", &dom), 0);
+	/* Before: "off" (xl list failed, the cfg exists), and destroy said done. */
+	assert_int_equal(toolstack_state(dom, &st), -1);
+	assert_int_equal(toolstack_destroy(dom), -1);
+	assert_int_equal(toolstack_shutdown(dom), -1);
+	/* A domain without a cfg: xl cannot say whether it runs. */
+	assert_int_equal(toolstack_lookup(ts, "pvci-3-other", &other), -1);
+	assert_null(other);
+	assert_int_equal(toolstack_undefine(dom), 0);
+	ts_domain_free(dom);
+	toolstack_close(ts);
+	setenv("PATH", old, 1);
+	free(old);
+	path = xasprintf("%s/xl", dir);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
+/* A working xl (a stand-in printing a listing in xl's format): states read. */
+static void
+test_xl_states(void **state)
+{
+	char dir[] = "/tmp/pvci-unit-xl.XXXXXX", *old, *path;
+	struct toolstack_opts o = { .backend = "xl", .domain_type = "xen" };
+	struct toolstack *ts;
+	struct ts_domain *run = NULL, *crash = NULL, *off = NULL, *none = NULL;
+	enum ts_state st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	old = stand_in_xl(dir, "#!/bin/sh\n"
+			  "# stand-in for xl: 'xl list' in its format, other commands succeed\n"
+			  "[ \"$1\" = list ] || exit 0\n"
+			  "echo 'Name                ID   Mem VCPUs\tState\tTime(s)'\n"
+			  "echo 'Domain-0             0  1024     2     r-----      10.0'\n"
+			  "echo 'pvci-4-run-long      7   512     1     --p---       0.1'\n"
+			  "echo 'pvci-4-run           5   512     1     -b----       1.5'\n"
+			  "echo 'pvci-4-crash         6   512     1     ----c-       0.3'\n");
+	o.state_dir = dir;
+	ts = toolstack_open(&o);
+	assert_non_null(ts);
+	assert_int_equal(toolstack_alive(ts), 1);
+	assert_int_equal(toolstack_lookup(ts, "pvci-4-run", &run), 1);
+	assert_int_equal(toolstack_state(run, &st), 0);
+	assert_int_equal(st, TS_STATE_RUNNING);
+	assert_int_equal(toolstack_lookup(ts, "pvci-4-crash", &crash), 1);
+	assert_int_equal(toolstack_state(crash, &st), 0);
+	assert_int_equal(st, TS_STATE_CRASHED);
+	assert_int_equal(toolstack_define(ts, "pvci-4-off", "name = \"pvci-4-off\"\n", &off), 0);
+	assert_int_equal(toolstack_state(off, &st), 0);
+	assert_int_equal(st, TS_STATE_OFF);
+	assert_int_equal(toolstack_destroy(off), 0);	/* not running: nothing to do */
+	assert_int_equal(toolstack_undefine(off), 0);
+	assert_int_equal(toolstack_lookup(ts, "pvci-4-ru", &none), 0);
+	ts_domain_free(run);
+	ts_domain_free(crash);
+	ts_domain_free(off);
+	toolstack_close(ts);
+	setenv("PATH", old, 1);
+	free(old);
+	path = xasprintf("%s/xl", dir);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -182,6 +294,8 @@ main(void)
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_xl),
+		cmocka_unit_test(test_xl_failing),
+		cmocka_unit_test(test_xl_states),
 	};
 
 	log_init("test-toolstack", 0);

@@ -125,6 +125,61 @@ test_write_file_atomic(void **state)
 	free(path);
 }
 
+static void
+test_redact(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "https://user:pass@example.org/repo.git", "https://user:***@example.org/repo.git" },
+		{ "https://TOKEN@example.org/r", "https://***@example.org/r" },
+		{ "http://u:p@h", "http://u:***@h" },
+		{ "ssh://git@example.org/r.git", "ssh://git@example.org/r.git" },
+		{ "git+https://a:b@h/x", "git+https://a:***@h/x" },
+		{ "https://example.org/a@b", "https://example.org/a@b" },
+		{ "https://u:p:q@h/x", "https://u:***@h/x" },
+		{ "https://u:p@x@h/y", "https://u:***@h/y" },
+		{ "/srv/git/repo", "/srv/git/repo" },
+		{ "", "" },
+		{ "run: git clone -- https://me:secret@h/r.git dir", "run: git clone -- https://me:***@h/r.git dir" },
+		{ "two https://a:1@h and https://b:2@k/", "two https://a:***@h and https://b:***@k/" },
+		{ "{\"tree_x\": \"https://u:pw@h\"}", "{\"tree_x\": \"https://u:***@h\"}" },
+		{ "pkcs11:token=t;object=k?pin-value=1234", "pkcs11:token=t;object=k?pin-value=***" },
+		{ "pkcs11:object=k?pin-value=1234&module-path=/m.so", "pkcs11:object=k?pin-value=***&module-path=/m.so" },
+		{ "pkcs11:object=k;PIN-VALUE=99", "pkcs11:object=k;PIN-VALUE=***" },
+		{ "pkcs11:object=k?pin-source=file:/p", "pkcs11:object=k?pin-source=file:/p" },
+		{ "key pkcs11:o=k?pin-value=1 url https://a:b@h", "key pkcs11:o=k?pin-value=*** url https://a:***@h" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *r = redact_secrets(cases[i].in);
+
+		if (strcmp(r, cases[i].out))
+			fail_msg("redact '%s': got '%s', want '%s'", cases[i].in, r, cases[i].out);
+		assert_int_equal(secrets_present(cases[i].in), strcmp(cases[i].in, cases[i].out) != 0);
+		free(r);
+	}
+}
+
+static void
+test_path_absolute(void **state)
+{
+	char *cwd = getcwd(NULL, 0), *p, *want;
+
+	(void)state;
+	p = path_absolute("/a/b");
+	assert_string_equal(p, "/a/b");
+	free(p);
+	p = path_absolute("x/y");
+	want = path_join(cwd, "x/y");
+	assert_string_equal(p, want);
+	free(p);
+	free(want);
+	free(cwd);
+}
+
 int
 main(void)
 {
@@ -133,6 +188,8 @@ main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_paths_and_buffers),
 		cmocka_unit_test(test_write_file_atomic),
+		cmocka_unit_test(test_redact),
+		cmocka_unit_test(test_path_absolute),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
