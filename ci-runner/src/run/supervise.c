@@ -253,13 +253,19 @@ pidns_init(int (*fn)(void *arg), void *arg, int status_fd)
 
 static void
 child(int (*fn)(void *arg), void *arg, const struct supervise_opts *o, int in_pidns,
-      int status_fd)
+      int status_fd, pid_t parent)
 {
 	int devnull;
 
 	setpgid(0, 0);
 	/* If the runner is killed, its step goes too (recovery marks it broken). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/*
+	 * The runner may have died before that took effect. (A namespace's
+	 * init sees its parent as 0 and cannot tell.)
+	 */
+	if (!in_pidns && getppid() != parent)
+		_exit(127);
 	if (o->sigfd >= 0)
 		close(o->sigfd);
 	devnull = open("/dev/null", O_RDONLY);
@@ -323,7 +329,7 @@ supervise_run(int (*fn)(void *arg), void *arg, const struct supervise_opts *o,
 	      struct supervise_result *res)
 {
 	int status = 0, fds[2], in_pidns, init_status;
-	pid_t pid;
+	pid_t pid, parent;
 
 	memset(res, 0, sizeof(*res));
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -334,6 +340,7 @@ supervise_run(int (*fn)(void *arg), void *arg, const struct supervise_opts *o,
 	}
 	fflush(NULL);
 	in_pidns = enter_pidns();
+	parent = getpid();
 	pid = fork();
 	if (pid < 0)
 		res->status = errno;
@@ -349,7 +356,7 @@ supervise_run(int (*fn)(void *arg), void *arg, const struct supervise_opts *o,
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child(fn, arg, o, in_pidns, fds[1]);
+		child(fn, arg, o, in_pidns, fds[1], parent);
 	}
 	close(fds[1]);
 	setpgid(pid, pid);
