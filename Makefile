@@ -41,7 +41,7 @@ USES_cli       := cli run steps step guest toolstack build sign core lib
 
 layer_srcs = $(filter-out $(SRC_DIR)/cli/main.c,$(wildcard $(SRC_DIR)/$(1)/*.c))
 layer_objs = $(patsubst $(SRC_DIR)/%.c,$(OBJ_DIR)/%.o,$(call layer_srcs,$(1)))
-layer_incs = $(foreach u,$(LAYERS),-iquote $(SRC_DIR)/$(u))
+layer_incs = $(foreach u,$(USES_$(1)),-iquote $(SRC_DIR)/$(u))
 reverse       = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
 # Static libraries in link order: a layer before the layers it uses.
 LAYER_LIBS   := $(foreach l,$(call reverse,$(LAYERS)),$(OBJ_DIR)/libpvci-$(l).a)
@@ -67,7 +67,7 @@ $(OBJ_DIR)/cli/main.o: CFLAGS += -DPVCI_VERSION='"$(PVCI_VERSION)"'
 $(OBJ_DIR)/cli/main.o: $(VERSION_STAMP)
 
 pvci: $(OBJ_DIR)/cli/main.o $(LAYER_LIBS) $(FLAVOUR)
-	$(CC) $(LDFLAGS) -o $@ $(OBJ_DIR)/cli/main.o -Wl,--start-group $(LAYER_LIBS) -Wl,--end-group $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJ_DIR)/cli/main.o $(LAYER_LIBS) $(LDLIBS)
 
 define layer_rules
 $(OBJ_DIR)/$(1)/%.o: $(SRC_DIR)/$(1)/%.c $(HEADERS) | $(OBJ_DIR)/$(1)
@@ -82,8 +82,12 @@ $(foreach l,$(LAYERS),$(eval $(call layer_rules,$(l))))
 build/unit:
 	mkdir -p $@
 
+# The compiler flags a layer's files get, for tests: make -s layer-cflags LAYER=steps
+layer-cflags:
+	@echo $(CFLAGS) $(call layer_incs,$(LAYER))
+
 build/unit/test-%: ci-runner/tests/unit/test-%.c $(LAYER_LIBS) $(FLAVOUR) | build/unit
-	$(CC) $(CFLAGS) $(ALL_INCS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LAYER_LIBS) -Wl,--end-group $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(ALL_INCS) $(LDFLAGS) -o $@ $< $(LAYER_LIBS) $(LDLIBS) -lcmocka
 
 units: $(UNIT_BINS)
 
@@ -138,4 +142,4 @@ fuzz:
 clean:
 	rm -rf build pvci
 
-.PHONY: all check deps demo install clean units test fuzz bench
+.PHONY: layer-cflags all check deps demo install clean units test fuzz bench

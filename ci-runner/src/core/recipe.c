@@ -1,81 +1,284 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "log.h"
 #include "recipe.h"
-#include "step.h"
 #include "util.h"
+
+/* Messages after this many are not printed; one is enough to refuse. */
+#define MAX_MESSAGES 20
+
+/*
+ * jansson keeps no positions for values, so a scan of the text (valid JSON
+ * by then) walks it beside the parsed tree and records where each value
+ * and each object key starts, keyed by the json_t (strings, numbers,
+ * objects, arrays: each its own allocation) or by the key string jansson
+ * stores (the pointer json_object_foreach hands out). true, false and null
+ * are shared singletons and have no entry: messages about them point at
+ * their key.
+ */
+struct pos_entry {
+	const void *at;
+	struct recipe_pos pos;
+};
+
+struct pos_index {
+	struct pos_entry *v;
+	size_t n, cap;
+};
+
+struct scan {
+	const char *s, *end;
+	int line, col;
+	struct pos_index *idx;
+};
 
 /* Parsing state: where messages point to. */
 struct parse {
 	const char *path;
-	const char *text;
 	const char *basedir;
+	struct pos_index idx;
 	int errors;
+	size_t rows;		/* runvar rows of the jobs made so far */
+	size_t bytes;		/* bytes of their values */
+	size_t needs;		/* dependencies of the jobs made so far */
 };
 
-/*
- * jansson keeps no positions for values, so a message about a name points
- * at the nth occurrence of that name, quoted, in the text; good enough to
- * put an editor on the right line.
- */
 static void
-locate(const struct parse *p, const char *needle, int nth, int *line, int *col)
+pos_add(struct pos_index *idx, const void *at, int line, int col)
 {
-	char *quoted = xasprintf("\"%s\"", needle);
-	const char *at = p->text, *last = NULL, *s;
-
-	/* The nth occurrence, or the last one when there are fewer. */
-	*line = *col = 0;
-	for (;;) {
-		at = strstr(at, quoted);
-		if (!at) {
-			at = last;
-			break;
-		}
-		if (nth-- <= 0)
-			break;
-		last = at++;
+	if (idx->n == idx->cap) {
+		idx->cap = idx->cap ? idx->cap * 2 : 256;
+		idx->v = xrealloc(idx->v, sizeof(*idx->v) * idx->cap);
 	}
-	free(quoted);
-	if (!at)
-		return;
-	*line = 1;
-	*col = 1;
-	for (s = p->text; s < at; s++) {
-		if (*s == '\n') {
-			(*line)++;
-			*col = 1;
-		} else {
-			(*col)++;
-		}
-	}
+	idx->v[idx->n].at = at;
+	idx->v[idx->n].pos.line = line;
+	idx->v[idx->n].pos.col = col;
+	idx->n++;
 }
 
-static void perr(struct parse *p, const char *needle, int nth, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static int
+pos_cmp(const void *a, const void *b)
+{
+	const struct pos_entry *x = a, *y = b;
+
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+static struct recipe_pos
+pos_of(const struct parse *p, const void *at)
+{
+	struct pos_entry key = { .at = at }, *e = NULL;
+	struct recipe_pos none = { 0, 0 };
+
+	if (at && p->idx.n)
+		e = bsearch(&key, p->idx.v, p->idx.n, sizeof(key), pos_cmp);
+	return e ? e->pos : none;
+}
 
 static void
-perr(struct parse *p, const char *needle, int nth, const char *fmt, ...)
+scan_advance(struct scan *sc)
+{
+	if (sc->s >= sc->end)
+		return;
+	if (*sc->s == '\n') {
+		sc->line++;
+		sc->col = 1;
+	} else if (((unsigned char)*sc->s & 0xc0) != 0x80) {
+		/* Columns count characters, not the bytes of UTF-8 sequences. */
+		sc->col++;
+	}
+	sc->s++;
+}
+
+static void
+scan_ws(struct scan *sc)
+{
+	while (sc->s < sc->end && strchr(" \t\r\n", *sc->s) && *sc->s)
+		scan_advance(sc);
+}
+
+/* Skips a string token; *start and *len: its text between the quotes. */
+static void
+scan_string(struct scan *sc, const char **start, size_t *len)
+{
+	scan_advance(sc);	/* the opening quote */
+	*start = sc->s;
+	while (sc->s < sc->end && *sc->s != '"') {
+		if (*sc->s == '\\')
+			scan_advance(sc);
+		scan_advance(sc);
+	}
+	*len = (size_t)(sc->s - *start);
+	scan_advance(sc);	/* the closing quote */
+}
+
+/* A key as jansson decoded it: escapes (\u0061) are decoded the same way. */
+static char *
+decode_key(const char *raw, size_t len)
+{
+	json_error_t jerr;
+	json_t *v;
+	char *quoted, *key = NULL;
+
+	if (!memchr(raw, '\\', len))
+		return xasprintf("%.*s", (int)len, raw);
+	quoted = xasprintf("\"%.*s\"", (int)len, raw);
+	v = json_loads(quoted, JSON_DECODE_ANY, &jerr);
+	if (json_is_string(v))
+		key = xstrdup(json_string_value(v));
+	json_decref(v);
+	free(quoted);
+	return key;
+}
+
+/* Walks one value of the text beside v; -1 if the two disagree. */
+static int
+scan_value(struct scan *sc, json_t *v)
+{
+	const char *raw;
+	size_t len, i = 0;
+
+	scan_ws(sc);
+	if (sc->s >= sc->end || !v)
+		return -1;
+	if (!json_is_true(v) && !json_is_false(v) && !json_is_null(v))
+		pos_add(sc->idx, v, sc->line, sc->col);
+	if (*sc->s == '{') {
+		scan_advance(sc);
+		for (;;) {
+			void *iter;
+			char *key;
+			int line, col;
+
+			scan_ws(sc);
+			if (sc->s >= sc->end)
+				return -1;
+			if (*sc->s == '}')
+				break;
+			if (*sc->s == ',') {
+				scan_advance(sc);
+				continue;
+			}
+			if (*sc->s != '"')
+				return -1;
+			line = sc->line;
+			col = sc->col;
+			scan_string(sc, &raw, &len);
+			key = decode_key(raw, len);
+			iter = key ? json_object_iter_at(v, key) : NULL;
+			free(key);
+			if (!iter)
+				return -1;
+			pos_add(sc->idx, json_object_iter_key(iter), line, col);
+			scan_ws(sc);
+			if (sc->s >= sc->end || *sc->s != ':')
+				return -1;
+			scan_advance(sc);
+			if (scan_value(sc, json_object_iter_value(iter)) < 0)
+				return -1;
+		}
+		scan_advance(sc);
+	} else if (*sc->s == '[') {
+		scan_advance(sc);
+		for (;;) {
+			scan_ws(sc);
+			if (sc->s >= sc->end)
+				return -1;
+			if (*sc->s == ']')
+				break;
+			if (*sc->s == ',') {
+				scan_advance(sc);
+				continue;
+			}
+			if (scan_value(sc, json_array_get(v, i++)) < 0)
+				return -1;
+		}
+		scan_advance(sc);
+	} else if (*sc->s == '"') {
+		scan_string(sc, &raw, &len);
+	} else {
+		while (sc->s < sc->end && !strchr(",]} \t\r\n", *sc->s))
+			scan_advance(sc);
+	}
+	return 0;
+}
+
+static void
+index_positions(struct parse *p, const char *text, size_t len, json_t *root)
+{
+	struct scan sc = { .s = text, .end = text + len, .line = 1, .col = 1, .idx = &p->idx };
+
+	/* A disagreement leaves the entries found so far: messages lose lines, no more. */
+	scan_value(&sc, root);
+	qsort(p->idx.v, p->idx.n, sizeof(*p->idx.v), pos_cmp);
+}
+
+static void
+report(const char *path, struct recipe_pos pos, int nth, const char *fmt, va_list ap)
 {
 	char msg[1024];
-	int line = 0, col = 0;
+
+	if (nth == MAX_MESSAGES)
+		errorx("%s: more problems; stopping here", path);
+	if (nth >= MAX_MESSAGES)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (pos.line)
+		errorx("%s:%d:%d: %s", path, pos.line, pos.col, msg);
+	else
+		errorx("%s: %s", path, msg);
+}
+
+static void perr(struct parse *p, const void *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Reports a problem at the value or key at (NULL: the whole file). */
+static void
+perr(struct parse *p, const void *at, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	report(p->path, pos_of(p, at), p->errors, fmt, ap);
 	va_end(ap);
-	if (needle)
-		locate(p, needle, nth, &line, &col);
-	if (line)
-		errorx("%s:%d:%d: %s", p->path, line, col, msg);
-	else
-		errorx("%s: %s", p->path, msg);
 	p->errors++;
+}
+
+static void perr_pos(struct parse *p, struct recipe_pos pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+perr_pos(struct parse *p, struct recipe_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(p->path, pos, p->errors, fmt, ap);
+	va_end(ap);
+	p->errors++;
+}
+
+/* What a message about member key of obj points at: its value, else its key. */
+static const void *
+at_member(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	void *iter;
+
+	if (v && !json_is_true(v) && !json_is_false(v) && !json_is_null(v))
+		return v;
+	iter = json_object_iter_at(obj, key);
+	return iter ? (const void *)json_object_iter_key(iter) : (const void *)obj;
 }
 
 /* Reports keys of obj not in allowed (a NULL-terminated list). */
@@ -92,7 +295,7 @@ check_keys(struct parse *p, json_t *obj, const char *where, const char *const *a
 			if (strcmp(key, allowed[i]) == 0)
 				ok = 1;
 		if (!ok)
-			perr(p, key, 0, "unknown key '%s' in %s", key, where);
+			perr(p, key, "unknown key '%s' in %s", key, where);
 	}
 }
 
@@ -102,11 +305,11 @@ struct binding {
 };
 
 /*
- * Replaces {var} by its value; NULL (reported) on an unknown variable or an
- * unbalanced brace.
+ * Replaces {var} by its value; NULL (reported at at) on an unknown variable
+ * or an unbalanced brace.
  */
 static char *
-expand(struct parse *p, const char *tmpl, const struct binding *b, int nb)
+expand(struct parse *p, const void *at, const char *tmpl, const struct binding *b, int nb)
 {
 	struct strbuf sb;
 	const char *s = tmpl;
@@ -124,7 +327,7 @@ expand(struct parse *p, const char *tmpl, const struct binding *b, int nb)
 		}
 		if (*s != '{') {
 			if (*s == '}') {
-				perr(p, tmpl, 0, "unbalanced '}' in '%s'", tmpl);
+				perr(p, at, "unbalanced '}' in '%s'", tmpl);
 				strbuf_release(&sb);
 				return NULL;
 			}
@@ -133,7 +336,7 @@ expand(struct parse *p, const char *tmpl, const struct binding *b, int nb)
 		}
 		close = strchr(s, '}');
 		if (!close) {
-			perr(p, tmpl, 0, "unbalanced '{' in '%s'", tmpl);
+			perr(p, at, "unbalanced '{' in '%s'", tmpl);
 			strbuf_release(&sb);
 			return NULL;
 		}
@@ -145,7 +348,7 @@ expand(struct parse *p, const char *tmpl, const struct binding *b, int nb)
 			}
 		}
 		if (!found) {
-			perr(p, tmpl, 0, "unknown matrix variable '%.*s' in '%s'",
+			perr(p, at, "unknown matrix variable '%.*s' in '%s'",
 			     (int)(close - s - 1), s + 1, tmpl);
 			strbuf_release(&sb);
 			return NULL;
@@ -155,22 +358,40 @@ expand(struct parse *p, const char *tmpl, const struct binding *b, int nb)
 	return strbuf_detach(&sb);
 }
 
+static void
+add_runvar(struct recipe_job *job, const char *name, char *value, struct recipe_pos pos,
+	   enum runvar_origin origin)
+{
+	struct runvar *rv;
+	size_t n = (size_t)job->nrunvars;
+
+	/* The array doubles when full (n a power of two): no copy per runvar. */
+	if ((n & (n - 1)) == 0)
+		job->runvars = xrealloc(job->runvars, sizeof(*job->runvars) * (n ? 2 * n : 1));
+	rv = &job->runvars[job->nrunvars++];
+	rv->name = xstrdup(name);
+	rv->value = value;
+	rv->pos = pos;
+	rv->origin = origin;
+}
+
 void
 recipe_job_set_runvar(struct recipe_job *job, const char *name, const char *value)
 {
+	struct recipe_pos none = { 0, 0 };
 	int i;
 
+	/* A linear search: creation sets a handful this way, parsing none. */
 	for (i = 0; i < job->nrunvars; i++) {
 		if (strcmp(job->runvars[i].name, name) == 0) {
 			free(job->runvars[i].value);
 			job->runvars[i].value = xstrdup(value);
+			job->runvars[i].pos = none;
+			job->runvars[i].origin = RUNVAR_GIVEN;
 			return;
 		}
 	}
-	job->runvars = xrealloc(job->runvars, sizeof(*job->runvars) * (size_t)(job->nrunvars + 1));
-	job->runvars[job->nrunvars].name = xstrdup(name);
-	job->runvars[job->nrunvars].value = xstrdup(value);
-	job->nrunvars++;
+	add_runvar(job, name, xstrdup(value), none, RUNVAR_GIVEN);
 }
 
 /* A runvar value from JSON: string, number, boolean, or array of strings. */
@@ -182,7 +403,7 @@ runvar_text(struct parse *p, const char *name, json_t *v, const struct binding *
 	char *text;
 
 	if (json_is_string(v))
-		return expand(p, json_string_value(v), b, nb);
+		return expand(p, v, json_string_value(v), b, nb);
 	if (json_is_integer(v))
 		return xasprintf("%lld", (long long)json_integer_value(v));
 	if (json_is_real(v))
@@ -190,7 +411,7 @@ runvar_text(struct parse *p, const char *name, json_t *v, const struct binding *
 	if (json_is_boolean(v))
 		return xstrdup(json_is_true(v) ? "true" : "false");
 	if (!json_is_array(v)) {
-		perr(p, name, 0, "runvar '%s' must be a string, a number, a boolean "
+		perr(p, name, "runvar '%s' must be a string, a number, a boolean "
 		     "or an array of strings", name);
 		return NULL;
 	}
@@ -200,11 +421,12 @@ runvar_text(struct parse *p, const char *name, json_t *v, const struct binding *
 		char *s;
 
 		if (!json_is_string(item)) {
-			perr(p, name, 0, "runvar '%s': every element must be a string", name);
+			perr(p, item ? (const void *)item : name,
+			     "runvar '%s': every element must be a string", name);
 			json_decref(arr);
 			return NULL;
 		}
-		s = expand(p, json_string_value(item), b, nb);
+		s = expand(p, item, json_string_value(item), b, nb);
 		if (!s) {
 			json_decref(arr);
 			return NULL;
@@ -217,9 +439,15 @@ runvar_text(struct parse *p, const char *name, json_t *v, const struct binding *
 	return text;
 }
 
+/*
+ * Adds the runvars of obj to job. skip (may be NULL) holds names the job
+ * sets itself, which win over the recipe's. Names are unique within one
+ * object (duplicates are refused when parsing), so no search is needed:
+ * 100,000 runvars take as long as reading them.
+ */
 static int
-add_runvars(struct parse *p, struct recipe_job *job, json_t *obj, const struct binding *b,
-	    int nb)
+add_runvars(struct parse *p, struct recipe_job *job, json_t *obj, json_t *skip,
+	    enum runvar_origin origin, const struct binding *b, int nb)
 {
 	const char *name;
 	json_t *v;
@@ -227,77 +455,125 @@ add_runvars(struct parse *p, struct recipe_job *job, json_t *obj, const struct b
 	if (!obj)
 		return 0;
 	if (!json_is_object(obj)) {
-		perr(p, "runvars", 0, "'runvars' must be an object");
+		perr(p, obj, "'runvars' must be an object");
 		return -1;
 	}
 	json_object_foreach(obj, name, v) {
 		char *text;
 
+		if (skip && json_object_get(skip, name))
+			continue;
 		if (!name_is_valid(name)) {
-			perr(p, name, 0, "runvar name '%s' is not made of [A-Za-z0-9._-]", name);
+			perr(p, name, "runvar name '%s' is not made of [A-Za-z0-9._-] "
+			     "(at most %d characters)", name, NAME_MAX_LEN);
 			continue;
 		}
 		text = runvar_text(p, name, v, b, nb);
-		if (text)
-			recipe_job_set_runvar(job, name, text);
-		free(text);
+		if (!text)
+			return -1;
+		p->rows++;
+		p->bytes += strlen(text);
+		if (p->rows > RECIPE_MAX_RUNVARS || p->bytes > RECIPE_MAX_RUNVAR_BYTES) {
+			free(text);
+			perr(p, name, "the recipe expands to more than %d runvars or %d MiB "
+			     "of runvar values, all jobs together", RECIPE_MAX_RUNVARS,
+			     RECIPE_MAX_RUNVAR_BYTES >> 20);
+			return -1;
+		}
+		add_runvar(job, name, text, pos_of(p, name), origin);
 	}
-	return 0;
+	return p->errors ? -1 : 0;
 }
 
-/* A list of strings, expanded; -1 when it is not one. */
 static int
-string_list(struct parse *p, json_t *arr, const char *what, const struct binding *b, int nb,
-	    char ***out, int *count)
+str_ptr_cmp(const void *a, const void *b)
 {
-	json_t *item;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A list of strings, expanded, with the positions of its items; -1 when it is not one. */
+static int
+string_list(struct parse *p, json_t *tmpl, const char *what, const struct binding *b,
+	    int nb, char ***out, struct recipe_pos **pos, int *count)
+{
+	json_t *arr = json_object_get(tmpl, what), *item;
+	char **sorted;
 	size_t i;
 
 	*out = NULL;
+	*pos = NULL;
 	*count = 0;
 	if (!arr)
 		return 0;
 	if (!json_is_array(arr)) {
-		perr(p, what, 0, "'%s' must be an array of strings", what);
+		perr(p, at_member(tmpl, what), "'%s' must be an array of strings", what);
 		return -1;
 	}
+	if (json_array_size(arr) > RECIPE_MAX_JOBS) {
+		perr(p, arr, "'%s' has more than %d items", what, RECIPE_MAX_JOBS);
+		return -1;
+	}
+	*out = xcalloc(json_array_size(arr) + 1, sizeof(char *));
+	*pos = xcalloc(json_array_size(arr) + 1, sizeof(**pos));
 	json_array_foreach(arr, i, item) {
 		char *s;
 
 		if (!json_is_string(item)) {
-			perr(p, what, 0, "'%s' must be an array of strings", what);
+			perr(p, json_is_true(item) || json_is_false(item) || json_is_null(item) ?
+			     (const void *)arr : item, "'%s' must be an array of strings", what);
 			return -1;
 		}
-		s = expand(p, json_string_value(item), b, nb);
+		s = expand(p, item, json_string_value(item), b, nb);
 		if (!s)
 			return -1;
-		*out = xrealloc(*out, sizeof(char *) * (size_t)(*count + 1));
+		(*pos)[*count] = pos_of(p, item);
 		(*out)[(*count)++] = s;
 	}
+	/* A name twice is a mistake: point at its second occurrence. */
+	sorted = xcalloc((size_t)*count + 1, sizeof(char *));
+	memcpy(sorted, *out, sizeof(char *) * (size_t)*count);
+	qsort(sorted, (size_t)*count, sizeof(char *), str_ptr_cmp);
+	for (i = 1; i < (size_t)*count; i++) {
+		if (strcmp(sorted[i - 1], sorted[i]) == 0) {
+			int k, seen = 0;
+
+			for (k = 0; k < *count; k++)
+				if (strcmp((*out)[k], sorted[i]) == 0 && seen++)
+					break;
+			perr_pos(p, (*pos)[k < *count ? k : 0], "'%s' names '%s' twice", what,
+				 sorted[i]);
+			free(sorted);
+			return -1;
+		}
+	}
+	free(sorted);
 	return 0;
 }
 
 static const char *const step_keys[] = { "step", "as", "timeout", "always", NULL };
 
 static int
-parse_steps(struct parse *p, struct recipe_job *job, json_t *steps)
+parse_steps(struct parse *p, struct recipe_job *job, json_t *tmpl, step_decl_fn *decls)
 {
-	json_t *s;
+	json_t *steps = json_object_get(tmpl, "steps"), *s;
 	size_t i;
 	int j;
 
 	if (!json_is_array(steps) || json_array_size(steps) == 0) {
-		perr(p, job->name, 0, "job '%s' needs a non-empty 'steps' array", job->name);
+		perr(p, steps ? at_member(tmpl, "steps") : json_object_get(tmpl, "name"),
+		     "job '%s' needs a non-empty 'steps' array", job->name);
 		return -1;
 	}
 	job->steps = xcalloc(json_array_size(steps), sizeof(*job->steps));
 	json_array_foreach(steps, i, s) {
-		const struct step_def *def;
+		struct step_decl def;
 		struct recipe_step *rs;
 		json_t *name, *as, *timeout, *always;
 
 		if (!json_is_object(s)) {
-			perr(p, job->name, 0, "job '%s': step %zu must be an object", job->name, i + 1);
+			perr(p, json_is_true(s) || json_is_false(s) || json_is_null(s) ?
+			     (const void *)steps : s, "job '%s': step %zu must be an object",
+			     job->name, i + 1);
 			return -1;
 		}
 		check_keys(p, s, "a step", step_keys);
@@ -306,46 +582,48 @@ parse_steps(struct parse *p, struct recipe_job *job, json_t *steps)
 		timeout = json_object_get(s, "timeout");
 		always = json_object_get(s, "always");
 		if (!json_is_string(name)) {
-			perr(p, job->name, 0, "job '%s': step %zu has no 'step' name", job->name, i + 1);
+			perr(p, name ? at_member(s, "step") : s, "job '%s': step %zu has no 'step' name",
+			     job->name, i + 1);
 			return -1;
 		}
-		def = step_lookup(json_string_value(name));
-		if (!def) {
-			perr(p, json_string_value(name), 0, "job '%s': unknown step '%s' (see 'pvci help steps')",
+		if (decls(json_string_value(name), &def) < 0) {
+			perr(p, name, "job '%s': unknown step '%s' (see 'pvci help steps')",
 			     job->name, json_string_value(name));
 			return -1;
 		}
 		rs = &job->steps[job->nsteps++];
-		rs->step = xstrdup(def->name);
-		rs->testid = xstrdup(as ? (json_is_string(as) ? json_string_value(as) : "") : def->name);
-		rs->always = def->always;
-		rs->timeout = def->default_timeout;
+		rs->step = xstrdup(def.name);
+		rs->testid = xstrdup(as ? (json_is_string(as) ? json_string_value(as) : "") : def.name);
+		rs->always = def.always;
+		rs->timeout = def.default_timeout;
+		rs->pos = pos_of(p, s);
 		if (!name_is_valid(rs->testid)) {
-			perr(p, "as", 0, "job '%s': step name '%s' is not made of [A-Za-z0-9._-]",
-			     job->name, rs->testid);
+			perr(p, at_member(s, "as"), "job '%s': step name '%s' is not made of "
+			     "[A-Za-z0-9._-] (at most %d characters)", job->name, rs->testid,
+			     NAME_MAX_LEN);
 			return -1;
 		}
 		if (timeout) {
 			if (!json_is_integer(timeout) || json_integer_value(timeout) <= 0 ||
 			    json_integer_value(timeout) > 7 * 24 * 3600) {
-				perr(p, "timeout", 0, "job '%s' step '%s': 'timeout' must be seconds "
-				     "between 1 and 604800", job->name, rs->testid);
+				perr(p, at_member(s, "timeout"), "job '%s' step '%s': 'timeout' must "
+				     "be seconds between 1 and 604800", job->name, rs->testid);
 				return -1;
 			}
 			rs->timeout = (int)json_integer_value(timeout);
 		}
 		if (always) {
 			if (!json_is_boolean(always)) {
-				perr(p, "always", 0, "job '%s' step '%s': 'always' must be true or false",
-				     job->name, rs->testid);
+				perr(p, at_member(s, "always"), "job '%s' step '%s': 'always' must "
+				     "be true or false", job->name, rs->testid);
 				return -1;
 			}
 			rs->always = json_is_true(always);
 		}
 		for (j = 0; j < job->nsteps - 1; j++) {
 			if (strcmp(job->steps[j].testid, rs->testid) == 0) {
-				perr(p, rs->testid, 1, "job '%s': two steps are named '%s' "
-				     "(give one an \"as\" name)", job->name, rs->testid);
+				perr(p, as ? at_member(s, "as") : name, "job '%s': two steps are "
+				     "named '%s' (give one an \"as\" name)", job->name, rs->testid);
 				return -1;
 			}
 		}
@@ -360,7 +638,11 @@ static const char *const job_keys[] = {
 static struct recipe_job *
 new_job(struct recipe *r)
 {
-	r->jobs = xrealloc(r->jobs, sizeof(*r->jobs) * (size_t)(r->njobs + 1));
+	size_t n = (size_t)r->njobs;
+
+	/* Doubles when full, as the runvars do. */
+	if ((n & (n - 1)) == 0)
+		r->jobs = xrealloc(r->jobs, sizeof(*r->jobs) * (n ? 2 * n : 1));
 	memset(&r->jobs[r->njobs], 0, sizeof(r->jobs[0]));
 	return &r->jobs[r->njobs++];
 }
@@ -368,59 +650,75 @@ new_job(struct recipe *r)
 /* Makes one job from a template under one matrix binding. */
 static int
 make_job(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_runvars,
-	 const struct binding *b, int nb)
+	 const struct binding *b, int nb, step_decl_fn *decls)
 {
-	const char *tname = json_string_value(json_object_get(tmpl, "name"));
+	json_t *tname = json_object_get(tmpl, "name"), *jrunvars;
 	struct recipe_job *job;
 	char *name;
-	int i, nth = 0;
+	int i;
 
-	name = expand(p, tname, b, nb);
+	name = expand(p, tname, json_string_value(tname), b, nb);
 	if (!name)
 		return -1;
 	if (!name_is_valid(name)) {
-		perr(p, tname, 0, "job name '%s' is not made of [A-Za-z0-9._-]", name);
+		perr(p, tname, "job name '%s' is not made of [A-Za-z0-9._-] (at most %d "
+		     "characters)", name, NAME_MAX_LEN);
 		free(name);
 		return -1;
 	}
 	for (i = 0; i < r->njobs; i++) {
 		if (strcmp(r->jobs[i].name, name) == 0) {
-			/* Point at the later template when the two differ. */
-			nth = strcmp(tname, name) == 0 ? 1 : 0;
-			perr(p, tname, nth, "duplicate job name '%s'", name);
+			/* This template makes the second: the first may be anywhere. */
+			perr(p, tname, "duplicate job name '%s'", name);
 			free(name);
 			return -1;
 		}
 	}
 	if (r->njobs >= RECIPE_MAX_JOBS) {
-		perr(p, tname, 0, "the recipe makes more than %d jobs", RECIPE_MAX_JOBS);
+		perr(p, tname, "the recipe makes more than %d jobs", RECIPE_MAX_JOBS);
 		free(name);
 		return -1;
 	}
 	job = new_job(r);
 	job->name = name;
 	job->selected = 1;
-	if (string_list(p, json_object_get(tmpl, "needs"), "needs", b, nb, &job->needs,
+	job->pos = pos_of(p, tname);
+	if (string_list(p, tmpl, "needs", b, nb, &job->needs, &job->needs_pos,
 			&job->nneeds) < 0)
 		return -1;
-	if (string_list(p, json_object_get(tmpl, "trees"), "trees", b, nb, &job->trees,
+	p->needs += (size_t)job->nneeds;
+	if (p->needs > RECIPE_MAX_NEEDS) {
+		perr(p, json_object_get(tmpl, "needs"), "the recipe expands to more than %d "
+		     "dependencies, all jobs together", RECIPE_MAX_NEEDS);
+		return -1;
+	}
+	if (string_list(p, tmpl, "trees", b, nb, &job->trees, &job->trees_pos,
 			&job->ntrees) < 0)
 		return -1;
 	if (!json_object_get(tmpl, "trees")) {
 		/* By default a job gets every tree of the recipe. */
-		for (i = 0; i < r->ntrees; i++) {
-			job->trees = xrealloc(job->trees, sizeof(char *) * (size_t)(job->ntrees + 1));
+		job->trees = xcalloc((size_t)r->ntrees + 1, sizeof(char *));
+		job->trees_pos = xcalloc((size_t)r->ntrees + 1, sizeof(*job->trees_pos));
+		for (i = 0; i < r->ntrees; i++)
 			job->trees[job->ntrees++] = xstrdup(r->trees[i].name);
-		}
 	}
-	add_runvars(p, job, recipe_runvars, b, nb);
-	add_runvars(p, job, json_object_get(tmpl, "runvars"), b, nb);
-	return parse_steps(p, job, json_object_get(tmpl, "steps"));
+	/* The runvars pvci adds for the job's trees count towards the bound. */
+	p->rows += 4 * (size_t)job->ntrees + 1;
+	jrunvars = json_object_get(tmpl, "runvars");
+	if (jrunvars && !json_is_object(jrunvars)) {
+		perr(p, at_member(tmpl, "runvars"), "'runvars' must be an object");
+		return -1;
+	}
+	if (add_runvars(p, job, recipe_runvars, jrunvars, RUNVAR_IN_RECIPE, b, nb) < 0 ||
+	    add_runvars(p, job, jrunvars, NULL, RUNVAR_IN_JOB, b, nb) < 0)
+		return -1;
+	return parse_steps(p, job, tmpl, decls);
 }
 
 /* Expands a template over the cartesian product of its matrix. */
 static int
-expand_template(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_runvars)
+expand_template(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_runvars,
+		step_decl_fn *decls)
 {
 	json_t *matrix = json_object_get(tmpl, "matrix");
 	struct binding b[16];
@@ -432,7 +730,7 @@ expand_template(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_
 
 	if (matrix) {
 		if (!json_is_object(matrix)) {
-			perr(p, "matrix", 0, "'matrix' must be an object of arrays");
+			perr(p, at_member(tmpl, "matrix"), "'matrix' must be an object of arrays");
 			return -1;
 		}
 		json_object_foreach(matrix, var, values) {
@@ -440,20 +738,21 @@ expand_template(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_
 			size_t i;
 
 			if (nb == 16) {
-				perr(p, var, 0, "a matrix has at most 16 variables");
+				perr(p, var, "a matrix has at most 16 variables");
 				return -1;
 			}
 			if (!name_is_valid(var)) {
-				perr(p, var, 0, "matrix variable '%s' is not made of [A-Za-z0-9._-]", var);
+				perr(p, var, "matrix variable '%s' is not made of [A-Za-z0-9._-]", var);
 				return -1;
 			}
 			if (!json_is_array(values) || json_array_size(values) == 0) {
-				perr(p, var, 0, "matrix variable '%s' needs a non-empty array", var);
+				perr(p, var, "matrix variable '%s' needs a non-empty array", var);
 				return -1;
 			}
 			json_array_foreach(values, i, item) {
 				if (!json_is_string(item) || !name_is_valid(json_string_value(item))) {
-					perr(p, var, 0, "matrix variable '%s': values must be names "
+					perr(p, json_is_string(item) ? (const void *)item : var,
+					     "matrix variable '%s': values must be names "
 					     "made of [A-Za-z0-9._-]", var);
 					return -1;
 				}
@@ -464,7 +763,7 @@ expand_template(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_
 			total *= json_array_size(values);
 			nb++;
 			if (total > RECIPE_MAX_JOBS) {
-				perr(p, var, 0, "the matrix makes more than %d jobs", RECIPE_MAX_JOBS);
+				perr(p, var, "the matrix makes more than %d jobs", RECIPE_MAX_JOBS);
 				return -1;
 			}
 		}
@@ -477,7 +776,7 @@ expand_template(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_
 			rest /= json_array_size(lists[k]);
 			b[k].value = json_string_value(json_array_get(lists[k], idx[k]));
 		}
-		rc = make_job(p, r, tmpl, recipe_runvars, b, nb);
+		rc = make_job(p, r, tmpl, recipe_runvars, b, nb, decls);
 	}
 	return rc;
 }
@@ -485,16 +784,16 @@ expand_template(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_
 static const char *const tree_keys[] = { "name", "url", "branch", "subdir", NULL };
 
 static int
-parse_trees(struct parse *p, struct recipe *r, json_t *trees)
+parse_trees(struct parse *p, struct recipe *r, json_t *root)
 {
-	json_t *t;
+	json_t *trees = json_object_get(root, "trees"), *t;
 	size_t i;
 	int j;
 
 	if (!trees)
 		return 0;
 	if (!json_is_array(trees)) {
-		perr(p, "trees", 0, "'trees' must be an array");
+		perr(p, at_member(root, "trees"), "'trees' must be an array");
 		return -1;
 	}
 	r->trees = xcalloc(json_array_size(trees) + 1, sizeof(*r->trees));
@@ -503,7 +802,8 @@ parse_trees(struct parse *p, struct recipe *r, json_t *trees)
 		const char *name, *url, *branch, *subdir;
 
 		if (!json_is_object(t)) {
-			perr(p, "trees", 0, "tree %zu must be an object", i + 1);
+			perr(p, json_is_true(t) || json_is_false(t) || json_is_null(t) ?
+			     (const void *)trees : t, "tree %zu must be an object", i + 1);
 			return -1;
 		}
 		check_keys(p, t, "a tree", tree_keys);
@@ -512,17 +812,19 @@ parse_trees(struct parse *p, struct recipe *r, json_t *trees)
 		branch = json_string_value(json_object_get(t, "branch"));
 		subdir = json_string_value(json_object_get(t, "subdir"));
 		if (!name || !name_is_valid(name)) {
-			perr(p, name ? name : "trees", 0, "tree %zu needs a 'name' made of "
-			     "[A-Za-z0-9._-]", i + 1);
+			perr(p, json_object_get(t, "name") ? at_member(t, "name") : t,
+			     "tree %zu needs a 'name' made of [A-Za-z0-9._-] (at most %d "
+			     "characters)", i + 1, NAME_MAX_LEN);
 			return -1;
 		}
 		if (!url || !*url) {
-			perr(p, name, 0, "tree '%s' needs a 'url'", name);
+			perr(p, json_object_get(t, "url") ? at_member(t, "url") : t,
+			     "tree '%s' needs a 'url'", name);
 			return -1;
 		}
 		for (j = 0; j < r->ntrees; j++) {
 			if (strcmp(r->trees[j].name, name) == 0) {
-				perr(p, name, 1, "duplicate tree name '%s'", name);
+				perr(p, json_object_get(t, "name"), "duplicate tree name '%s'", name);
 				return -1;
 			}
 		}
@@ -538,17 +840,77 @@ parse_trees(struct parse *p, struct recipe *r, json_t *trees)
 	return 0;
 }
 
-/* Depth-first search for a cycle; state: 0 new, 1 on the path, 2 done. */
+/* The recipe's own runvars, kept with their positions for recipe_check. */
+static void
+keep_recipe_runvars(struct parse *p, struct recipe *r, json_t *runvars)
+{
+	const char *name;
+	json_t *v;
+
+	if (!json_is_object(runvars))
+		return;
+	r->runvars = xcalloc(json_object_size(runvars) + 1, sizeof(*r->runvars));
+	json_object_foreach(runvars, name, v) {
+		struct runvar *rv = &r->runvars[r->nrunvars++];
+
+		rv->name = xstrdup(name);
+		rv->value = json_is_string(v) ? xstrdup(json_string_value(v)) : json_dumps(v,
+			    JSON_COMPACT | JSON_ENCODE_ANY);
+		rv->pos = pos_of(p, name);
+		rv->origin = RUNVAR_IN_RECIPE;
+	}
+}
+
+/* Job names sorted, for lookups in O(log n): a recipe may hold 4096 jobs. */
+struct job_ref {
+	const char *name;
+	int i;
+};
+
 static int
-find_cycle(struct recipe *r, int at, int *state, int *path, int depth, struct strbuf *out)
+job_ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct job_ref *)a)->name, ((const struct job_ref *)b)->name);
+}
+
+static struct job_ref *
+job_index(const struct recipe *r)
+{
+	struct job_ref *refs = xcalloc((size_t)r->njobs + 1, sizeof(*refs));
+	int i;
+
+	for (i = 0; i < r->njobs; i++) {
+		refs[i].name = r->jobs[i].name;
+		refs[i].i = i;
+	}
+	qsort(refs, (size_t)r->njobs, sizeof(*refs), job_ref_cmp);
+	return refs;
+}
+
+static int
+job_find(const struct recipe *r, const struct job_ref *refs, const char *name)
+{
+	struct job_ref key = { .name = name }, *found;
+
+	found = bsearch(&key, refs, (size_t)r->njobs, sizeof(*refs), job_ref_cmp);
+	return found ? found->i : -1;
+}
+
+/*
+ * Depth-first search for a cycle over deps (each job's needs as indexes);
+ * state: 0 new, 1 on the path, 2 done. Returns the job whose need closes
+ * the cycle, or -1.
+ */
+static int
+find_cycle(struct recipe *r, int **deps, int at, int *state, int *path, int depth,
+	   struct strbuf *out)
 {
 	int i, k;
 
 	state[at] = 1;
 	path[depth] = at;
 	for (i = 0; i < r->jobs[at].nneeds; i++) {
-		struct recipe_job *dep = recipe_job(r, r->jobs[at].needs[i]);
-		int d = dep ? (int)(dep - r->jobs) : -1;
+		int d = deps[at][i];
 
 		if (d < 0)
 			continue;
@@ -559,10 +921,10 @@ find_cycle(struct recipe *r, int at, int *state, int *path, int depth, struct st
 			for (; k <= depth; k++)
 				strbuf_addf(out, "'%s' -> ", r->jobs[path[k]].name);
 			strbuf_addf(out, "'%s'", r->jobs[d].name);
-			return d;
+			return at;
 		}
 		if (state[d] == 0) {
-			int c = find_cycle(r, d, state, path, depth + 1, out);
+			int c = find_cycle(r, deps, d, state, path, depth + 1, out);
 
 			if (c >= 0)
 				return c;
@@ -575,42 +937,48 @@ find_cycle(struct recipe *r, int at, int *state, int *path, int depth, struct st
 static void
 check_graph(struct parse *p, struct recipe *r)
 {
-	int *state, *path, i, j;
+	struct job_ref *refs = job_index(r);
+	int **deps, *state, *path, i, j;
 
+	deps = xcalloc((size_t)r->njobs + 1, sizeof(*deps));
 	for (i = 0; i < r->njobs; i++) {
 		struct recipe_job *job = &r->jobs[i];
 
+		deps[i] = xcalloc((size_t)job->nneeds + 1, sizeof(int));
 		for (j = 0; j < job->nneeds; j++) {
-			if (!recipe_job(r, job->needs[j]))
-				perr(p, job->needs[j], 0, "job '%s' needs '%s', which is not a job "
-				     "of this recipe", job->name, job->needs[j]);
-			else if (strcmp(job->needs[j], job->name) == 0)
-				perr(p, job->needs[j], 0, "job '%s' needs itself", job->name);
+			deps[i][j] = job_find(r, refs, job->needs[j]);
+			if (deps[i][j] < 0)
+				perr_pos(p, job->needs_pos[j], "job '%s' needs '%s', which is not "
+					 "a job of this recipe", job->name, job->needs[j]);
+			else if (deps[i][j] == i)
+				perr_pos(p, job->needs_pos[j], "job '%s' needs itself", job->name);
 		}
 		for (j = 0; j < job->ntrees; j++)
 			if (!recipe_tree(r, job->trees[j]))
-				perr(p, job->trees[j], 0, "job '%s' uses tree '%s', which the "
-				     "recipe does not define", job->name, job->trees[j]);
+				perr_pos(p, job->trees_pos[j], "job '%s' uses tree '%s', which the "
+					 "recipe does not define", job->name, job->trees[j]);
 	}
-	if (p->errors)
-		return;
 	state = xcalloc((size_t)r->njobs + 1, sizeof(int));
 	path = xcalloc((size_t)r->njobs + 1, sizeof(int));
-	for (i = 0; i < r->njobs; i++) {
+	for (i = 0; i < r->njobs && !p->errors; i++) {
 		struct strbuf cycle;
+		int last;
 
 		if (state[i])
 			continue;
 		strbuf_init(&cycle);
-		if (find_cycle(r, i, state, path, 0, &cycle) >= 0) {
-			perr(p, "needs", 0, "dependency cycle: %s", cycle.buf);
-			strbuf_release(&cycle);
-			break;
-		}
+		last = find_cycle(r, deps, i, state, path, 0, &cycle);
+		if (last >= 0)
+			/* Point at the template of the job whose need closes the cycle. */
+			perr_pos(p, r->jobs[last].pos, "dependency cycle: %s", cycle.buf);
 		strbuf_release(&cycle);
 	}
+	for (i = 0; i < r->njobs; i++)
+		free(deps[i]);
+	free(deps);
 	free(state);
 	free(path);
+	free(refs);
 }
 
 static const char *const recipe_keys[] = {
@@ -618,16 +986,31 @@ static const char *const recipe_keys[] = {
 };
 
 struct recipe *
-recipe_parse(const char *path, const char *text, const char *basedir)
+recipe_parse(const char *path, const char *text, size_t len, const char *basedir,
+	     step_decl_fn *decls)
 {
-	struct parse p = { .path = path, .text = text, .basedir = basedir };
+	struct parse p = { .path = path, .basedir = basedir };
 	struct recipe *r;
 	json_error_t jerr;
-	json_t *root, *jobs, *tmpl, *runvars;
+	json_t *root, *jobs, *tmpl, *runvars, *jname;
 	const char *name, *branch;
+	const char *nul = memchr(text, '\0', len);
 	size_t i;
 
-	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (nul) {
+		/* jansson would say "end of file expected": say what is there. */
+		struct scan sc = { .s = text, .end = nul, .line = 1, .col = 1 };
+
+		while (sc.s < sc.end)
+			scan_advance(&sc);
+		errorx("%s:%d:%d: a NUL byte: a recipe is JSON text", path, sc.line, sc.col);
+		return NULL;
+	}
+	/*
+	 * json_loadb with its end-of-input check: anything after the value,
+	 * a NUL byte included, is refused rather than ignored.
+	 */
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		errorx("%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
 		return NULL;
@@ -637,63 +1020,129 @@ recipe_parse(const char *path, const char *text, const char *basedir)
 		json_decref(root);
 		return NULL;
 	}
+	index_positions(&p, text, len, root);
 	r = xcalloc(1, sizeof(*r));
 	r->path = xstrdup(path);
 	check_keys(&p, root, "the recipe", recipe_keys);
-	name = json_string_value(json_object_get(root, "name"));
+	jname = json_object_get(root, "name");
+	name = json_string_value(jname);
 	if (!name || !name_is_valid(name))
-		perr(&p, "name", 0, "the recipe needs a 'name' made of [A-Za-z0-9._-]");
+		perr(&p, jname ? at_member(root, "name") : NULL, "the recipe needs a 'name' made "
+		     "of [A-Za-z0-9._-] (at most %d characters)", NAME_MAX_LEN);
 	r->name = xstrdup(name ? name : "");
 	r->description = xstrdup(json_string_value(json_object_get(root, "description")) ?
 				 json_string_value(json_object_get(root, "description")) : "");
 	branch = json_string_value(json_object_get(root, "branch"));
 	if (branch && !name_is_valid(branch))
-		perr(&p, branch, 0, "branch '%s' is not made of [A-Za-z0-9._-]", branch);
+		perr(&p, json_object_get(root, "branch"), "branch '%s' is not made of "
+		     "[A-Za-z0-9._-] (at most %d characters)", branch, NAME_MAX_LEN);
 	r->branch = xstrdup(branch ? branch : r->name);
 	runvars = json_object_get(root, "runvars");
 	if (runvars && !json_is_object(runvars))
-		perr(&p, "runvars", 0, "'runvars' must be an object");
-	if (p.errors || parse_trees(&p, r, json_object_get(root, "trees")) < 0)
+		perr(&p, at_member(root, "runvars"), "'runvars' must be an object");
+	if (p.errors || parse_trees(&p, r, root) < 0)
 		goto fail;
+	keep_recipe_runvars(&p, r, runvars);
 
 	jobs = json_object_get(root, "jobs");
 	if (!json_is_array(jobs) || json_array_size(jobs) == 0) {
-		perr(&p, "jobs", 0, "the recipe needs a non-empty 'jobs' array");
+		perr(&p, jobs ? at_member(root, "jobs") : NULL,
+		     "the recipe needs a non-empty 'jobs' array");
 		goto fail;
 	}
 	json_array_foreach(jobs, i, tmpl) {
 		if (!json_is_object(tmpl)) {
-			perr(&p, "jobs", 0, "job %zu must be an object", i + 1);
+			perr(&p, json_is_true(tmpl) || json_is_false(tmpl) || json_is_null(tmpl) ?
+			     (const void *)jobs : tmpl, "job %zu must be an object", i + 1);
 			goto fail;
 		}
 		check_keys(&p, tmpl, "a job", job_keys);
 		if (!json_is_string(json_object_get(tmpl, "name"))) {
-			perr(&p, "jobs", 0, "job %zu has no 'name'", i + 1);
+			perr(&p, json_object_get(tmpl, "name") ? at_member(tmpl, "name") : tmpl,
+			     "job %zu has no 'name'", i + 1);
 			goto fail;
 		}
-		if (p.errors || expand_template(&p, r, tmpl, runvars) < 0)
+		if (p.errors || expand_template(&p, r, tmpl, runvars, decls) < 0)
 			goto fail;
 	}
 	check_graph(&p, r);
 	if (p.errors)
 		goto fail;
+	free(p.idx.v);
 	json_decref(root);
+	if (recipe_check(r, decls) < 0) {
+		recipe_free(r);
+		return NULL;
+	}
 	return r;
 fail:
 	if (!p.errors)
 		errorx("%s: invalid recipe", path);
+	free(p.idx.v);
 	json_decref(root);
 	recipe_free(r);
 	return NULL;
 }
 
+/*
+ * Reads a recipe file: a regular file only (a FIFO or a device would block
+ * or never end), opened without waiting, at most RECIPE_MAX_FILE bytes.
+ */
+static char *
+read_recipe(const char *path, size_t *len)
+{
+	struct strbuf sb;
+	struct stat st;
+	char chunk[8192];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		error("cannot open '%s'", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		error("cannot stat '%s'", path);
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errorx("recipe '%s' is not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	strbuf_init(&sb);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			error("cannot read '%s'", path);
+			goto fail;
+		}
+		if (sb.len + (size_t)n > RECIPE_MAX_FILE) {
+			errorx("recipe '%s' is larger than %d bytes", path, RECIPE_MAX_FILE);
+			goto fail;
+		}
+		strbuf_add(&sb, chunk, (size_t)n);
+	}
+	close(fd);
+	*len = sb.len;
+	return strbuf_detach(&sb);
+fail:
+	close(fd);
+	strbuf_release(&sb);
+	return NULL;
+}
+
 struct recipe *
-recipe_load(const char *path)
+recipe_load(const char *path, step_decl_fn *decls)
 {
 	char *text, *dir, *slash, *abs;
 	struct recipe *r;
+	size_t len;
 
-	text = read_file(path, 4 << 20, NULL);
+	text = read_recipe(path, &len);
 	if (!text)
 		return NULL;
 	abs = realpath(path, NULL);
@@ -705,11 +1154,343 @@ recipe_load(const char *path)
 		free(dir);
 		dir = xstrdup(".");
 	}
-	r = recipe_parse(path, text, dir);
+	r = recipe_parse(path, text, len, dir, decls);
 	free(abs);
 	free(dir);
 	free(text);
 	return r;
+}
+
+/* Checking jobs against the declarations of their steps. */
+
+struct check {
+	struct recipe *r;
+	step_decl_fn *decls;
+	int errors;
+};
+
+static void cerr(struct check *c, struct recipe_pos pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+cerr(struct check *c, struct recipe_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(c->r->path, pos, c->errors, fmt, ap);
+	va_end(ap);
+	c->errors++;
+}
+
+static int
+job_has_tree(const struct recipe_job *job, const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < job->ntrees; i++)
+		if (strlen(job->trees[i]) == len && strncmp(job->trees[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Does name match a declared name (a pattern) for this step of this job? */
+static int
+decl_matches(const char *pattern, const char *name, const struct recipe_job *job,
+	     const char *testid)
+{
+	const char *brace = strchr(pattern, '{'), *close;
+	size_t pre, post, len = strlen(name);
+
+	if (!brace)
+		return strcmp(pattern, name) == 0;
+	close = strchr(brace, '}');
+	if (!close)
+		return 0;
+	pre = (size_t)(brace - pattern);
+	post = strlen(close + 1);
+	if (len <= pre + post || strncmp(name, pattern, pre) != 0 ||
+	    strcmp(name + len - post, close + 1) != 0)
+		return 0;
+	if (strncmp(brace, "{testid}", 8) == 0)
+		return strlen(testid) == len - pre - post &&
+		       strncmp(name + pre, testid, len - pre - post) == 0;
+	if (strncmp(brace, "{tree}", 6) == 0)
+		return job_has_tree(job, name + pre, len - pre - post);
+	return 0;
+}
+
+/* The runvars pvci itself sets from the job's trees when it creates the flight. */
+static int
+set_by_pvci(const struct recipe *r, const struct recipe_job *job, const char *name)
+{
+	static const char *const prefixes[] = { "tree_", "branch_", "subdir_", "revision_" };
+	size_t i;
+
+	if (strcmp(name, "trees") == 0)
+		return job->ntrees > 0;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (strncmp(name, prefixes[i], n) == 0 &&
+		    job_has_tree(job, name + n, strlen(name + n))) {
+			const struct recipe_tree *t = recipe_tree((struct recipe *)r, name + n);
+
+			/* subdir_ only when the tree has one; revision_ may come later. */
+			return i != 2 || (t && t->subdir);
+		}
+	}
+	return 0;
+}
+
+/* NULL when value passes d's validator, else what it should be. */
+static const char *
+invalid(const struct runvar_decl *d, const char *value)
+{
+	switch (d->kind) {
+	case RUNVAR_TEXT:
+		return NULL;
+	case RUNVAR_NAME:
+		return name_is_valid(value) ? NULL : "a name made of [A-Za-z0-9._-]";
+	case RUNVAR_NAMES: {
+		char *copy = xstrdup(value), *s = copy, *w;
+		int n = 0, bad = 0;
+
+		while ((w = strsep(&s, " ")) != NULL) {
+			if (!*w)
+				continue;
+			n++;
+			if (!name_is_valid(w))
+				bad = 1;
+		}
+		free(copy);
+		return n && !bad ? NULL : "names made of [A-Za-z0-9._-], separated by spaces";
+	}
+	case RUNVAR_INTEGER: {
+		long v;
+
+		if (parse_long(value, &v) < 0 || v < d->min || v > d->max)
+			return "a whole number in range";
+		return NULL;
+	}
+	case RUNVAR_NUMBER: {
+		char *end;
+		double v;
+
+		errno = 0;
+		v = strtod(value, &end);
+		if (errno || end == value || *end || !isfinite(v) || v < d->min || v > d->max)
+			return "a number in range";
+		return NULL;
+	}
+	case RUNVAR_PATH:
+		if (!*value || *value == '/' || strcmp(value, "..") == 0 ||
+		    strncmp(value, "../", 3) == 0 || strstr(value, "/../") ||
+		    (strlen(value) >= 3 && strcmp(value + strlen(value) - 3, "/..") == 0))
+			return "a relative path that does not climb out with '..'";
+		return NULL;
+	case RUNVAR_ARGV: {
+		json_error_t jerr;
+		json_t *arr = json_loads(value, 0, &jerr), *item;
+		const char *why = NULL;
+		size_t i;
+
+		if (!json_is_array(arr) || json_array_size(arr) == 0)
+			why = "a non-empty array of strings (an argv)";
+		json_array_foreach(arr, i, item)
+			if (!json_is_string(item))
+				why = "a non-empty array of strings (an argv)";
+		json_decref(arr);
+		return why;
+	}
+	}
+	return "valid";
+}
+
+static void
+describe_range(const struct runvar_decl *d, char *buf, size_t size)
+{
+	if (d->kind == RUNVAR_INTEGER || d->kind == RUNVAR_NUMBER)
+		snprintf(buf, size, " (%g..%g)", d->min, d->max);
+	else
+		buf[0] = '\0';
+}
+
+static int
+runvar_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct runvar *const *)a)->name,
+		      (*(const struct runvar *const *)b)->name);
+}
+
+static int
+job_sets(struct runvar **sorted, int n, const char *name)
+{
+	struct runvar key = { .name = (char *)name }, *kp = &key;
+
+	return bsearch(&kp, sorted, (size_t)n, sizeof(*sorted), runvar_name_cmp) != NULL;
+}
+
+/* The declaration of a step of job reading name; NULL when none. */
+static const struct runvar_decl *
+reader(const struct recipe_job *job, const struct step_decl *defs, const char *name,
+       int *stepno)
+{
+	int i;
+
+	for (i = 0; i < job->nsteps; i++) {
+		const struct runvar_decl *d;
+
+		for (d = defs[i].inputs; d && d->name; d++) {
+			if (decl_matches(d->name, name, job, job->steps[i].testid)) {
+				if (stepno)
+					*stepno = i;
+				return d;
+			}
+		}
+	}
+	return NULL;
+}
+
+static void
+check_job(struct check *c, struct recipe_job *job)
+{
+	struct step_decl *defs = xcalloc((size_t)job->nsteps + 1, sizeof(*defs));
+	struct runvar **sorted = NULL;
+	struct strbuf names;
+	int i, k;
+
+	strbuf_init(&names);
+	for (i = 0; i < job->nsteps; i++) {
+		if (c->decls(job->steps[i].step, &defs[i]) < 0) {
+			cerr(c, job->steps[i].pos, "job '%s': unknown step '%s'", job->name,
+			     job->steps[i].step);
+			goto out;
+		}
+		strbuf_addf(&names, "%s'%s'", i ? ", " : "", job->steps[i].testid);
+	}
+
+	/* Every runvar set is read by a step of the job, and is what it wants. */
+	for (i = 0; i < job->nrunvars; i++) {
+		const struct runvar *rv = &job->runvars[i];
+		const struct runvar_decl *d;
+		const char *why;
+		int stepno = 0;
+
+		d = reader(job, defs, rv->name, &stepno);
+		if (!d) {
+			/* The recipe's runvars are for all jobs: checked once, below. */
+			if (rv->origin == RUNVAR_IN_RECIPE || (rv->origin == RUNVAR_GIVEN &&
+			    set_by_pvci(c->r, job, rv->name)))
+				continue;
+			cerr(c, rv->pos, "job '%s' sets runvar '%s'%s, which none of its steps "
+			     "(%s) reads", job->name, rv->name,
+			     rv->origin == RUNVAR_GIVEN ? " (given at creation)" : "", names.buf);
+			continue;
+		}
+		if (d->flags & RUNVAR_FROM_STEP) {
+			cerr(c, rv->pos, "job '%s' sets runvar '%s', which a step writes while "
+			     "the flight runs (%s); a recipe does not set it", job->name,
+			     rv->name, d->what ? d->what : "");
+			continue;
+		}
+		why = invalid(d, rv->value);
+		if (why) {
+			char range[64];
+
+			describe_range(d, range, sizeof(range));
+			cerr(c, rv->pos, "job '%s': runvar '%s' must be %s%s for step '%s', "
+			     "not '%.100s'", job->name, rv->name, why, range,
+			     job->steps[stepno].testid, rv->value);
+		}
+	}
+
+	/* Every runvar a step requires is set, or pvci sets it from the trees. */
+	sorted = xcalloc((size_t)job->nrunvars + 1, sizeof(*sorted));
+	for (i = 0; i < job->nrunvars; i++)
+		sorted[i] = &job->runvars[i];
+	qsort(sorted, (size_t)job->nrunvars, sizeof(*sorted), runvar_name_cmp);
+	for (i = 0; i < job->nsteps; i++) {
+		const struct runvar_decl *d;
+
+		for (d = defs[i].inputs; d && d->name; d++) {
+			const char *brace = strchr(d->name, '{');
+			int ntrees = 1;
+
+			if (!(d->flags & RUNVAR_REQUIRED) || (d->flags & RUNVAR_FROM_STEP))
+				continue;
+			if (brace && strncmp(brace, "{tree}", 6) == 0)
+				ntrees = job->ntrees;
+			for (k = 0; k < ntrees; k++) {
+				char *name;
+
+				if (!brace)
+					name = xstrdup(d->name);
+				else
+					name = xasprintf("%.*s%s%s", (int)(brace - d->name), d->name,
+							 strncmp(brace, "{tree}", 6) == 0 ?
+							 job->trees[k] : job->steps[i].testid,
+							 strchr(brace, '}') + 1);
+				if (!job_sets(sorted, job->nrunvars, name) &&
+				    !set_by_pvci(c->r, job, name))
+					cerr(c, job->steps[i].pos.line ? job->steps[i].pos : job->pos,
+					     "job '%s': step '%s' needs runvar '%s'%s%s%s", job->name,
+					     job->steps[i].testid, name, d->what ? " (" : "",
+					     d->what ? d->what : "", d->what ? ")" : "");
+				free(name);
+			}
+		}
+	}
+out:
+	free(sorted);
+	free(defs);
+	strbuf_release(&names);
+}
+
+/* A runvar of the recipe's own is read by some selected job that gets it. */
+static void
+check_recipe_runvars(struct check *c)
+{
+	struct step_decl *defs = NULL;
+	int i, j, k, cap = 0;
+
+	for (i = 0; i < c->r->nrunvars; i++) {
+		const struct runvar *rv = &c->r->runvars[i];
+		int read = 0;
+
+		for (j = 0; j < c->r->njobs && !read; j++) {
+			struct recipe_job *job = &c->r->jobs[j];
+
+			if (!job->selected)
+				continue;
+			if (job->nsteps > cap) {
+				cap = job->nsteps;
+				defs = xrealloc(defs, sizeof(*defs) * (size_t)cap);
+			}
+			for (k = 0; k < job->nsteps; k++)
+				if (c->decls(job->steps[k].step, &defs[k]) < 0)
+					memset(&defs[k], 0, sizeof(defs[k]));
+			if (reader(job, defs, rv->name, NULL))
+				read = 1;
+		}
+		if (!read)
+			cerr(c, rv->pos, "the recipe sets runvar '%s' for every job, and no step "
+			     "of any job reads it", rv->name);
+	}
+	free(defs);
+}
+
+int
+recipe_check(struct recipe *r, step_decl_fn *decls)
+{
+	struct check c = { .r = r, .decls = decls };
+	int i;
+
+	for (i = 0; i < r->njobs; i++)
+		if (r->jobs[i].selected)
+			check_job(&c, &r->jobs[i]);
+	check_recipe_runvars(&c);
+	return c.errors ? -1 : 0;
 }
 
 static void
@@ -720,6 +1501,18 @@ free_list(char **list, int n)
 	for (i = 0; i < n; i++)
 		free(list[i]);
 	free(list);
+}
+
+static void
+free_runvars(struct runvar *rv, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(rv[i].name);
+		free(rv[i].value);
+	}
+	free(rv);
 }
 
 void
@@ -735,11 +1528,9 @@ recipe_free(struct recipe *r)
 		free(job->name);
 		free_list(job->needs, job->nneeds);
 		free_list(job->trees, job->ntrees);
-		for (j = 0; j < job->nrunvars; j++) {
-			free(job->runvars[j].name);
-			free(job->runvars[j].value);
-		}
-		free(job->runvars);
+		free(job->needs_pos);
+		free(job->trees_pos);
+		free_runvars(job->runvars, job->nrunvars);
 		for (j = 0; j < job->nsteps; j++) {
 			free(job->steps[j].step);
 			free(job->steps[j].testid);
@@ -755,6 +1546,7 @@ recipe_free(struct recipe *r)
 		free(r->trees[i].revision);
 	}
 	free(r->trees);
+	free_runvars(r->runvars, r->nrunvars);
 	free(r->path);
 	free(r->name);
 	free(r->description);
@@ -785,30 +1577,33 @@ recipe_tree(struct recipe *r, const char *name)
 }
 
 static void
-select_with_needs(struct recipe *r, struct recipe_job *job)
+select_with_needs(struct recipe *r, const struct job_ref *refs, struct recipe_job *job)
 {
-	int i;
+	int i, d;
 
-	if (job->selected)
+	if (!job || job->selected)
 		return;
 	job->selected = 1;
 	for (i = 0; i < job->nneeds; i++)
-		select_with_needs(r, recipe_job(r, job->needs[i]));
+		if ((d = job_find(r, refs, job->needs[i])) >= 0)
+			select_with_needs(r, refs, &r->jobs[d]);
 }
 
 int
 recipe_select_jobs(struct recipe *r, const char *glob)
 {
+	struct job_ref *refs = job_index(r);
 	int i, any = 0;
 
 	for (i = 0; i < r->njobs; i++)
 		r->jobs[i].selected = 0;
 	for (i = 0; i < r->njobs; i++) {
 		if (glob_match(glob, r->jobs[i].name)) {
-			select_with_needs(r, &r->jobs[i]);
+			select_with_needs(r, refs, &r->jobs[i]);
 			any = 1;
 		}
 	}
+	free(refs);
 	if (!any)
 		return errorx("no job of recipe '%s' matches '%s'", r->name, glob);
 	return 0;

@@ -7,12 +7,41 @@
 #ifndef PVCI_RECIPE_H
 #define PVCI_RECIPE_H
 
+#include <stddef.h>
+
+#include "stepdecl.h"
+
 /* OSSTEST flights have up to about 85 jobs; this bounds a runaway matrix. */
 #define RECIPE_MAX_JOBS 4096
+/*
+ * What a recipe may expand to, all jobs together: runvar rows (those pvci
+ * adds for trees included) and bytes of runvar values. A small recipe with
+ * a wide matrix must not turn into millions of database rows.
+ */
+#define RECIPE_MAX_RUNVARS 200000
+#define RECIPE_MAX_RUNVAR_BYTES (64 << 20)
+/* Dependencies ("needs") of all jobs together. */
+#define RECIPE_MAX_NEEDS 100000
+/* The largest recipe file read. */
+#define RECIPE_MAX_FILE (4 << 20)
+
+/* A place in the recipe file; line 0 when the thing is not from the file. */
+struct recipe_pos {
+	int line, col;
+};
+
+/* Where a runvar of a job came from. */
+enum runvar_origin {
+	RUNVAR_GIVEN = 0,	/* set after loading: tree runvars, --runvar */
+	RUNVAR_IN_JOB,		/* the job template's "runvars" */
+	RUNVAR_IN_RECIPE,	/* the recipe's "runvars", given to every job */
+};
 
 struct runvar {
 	char *name;
 	char *value;
+	struct recipe_pos pos;	/* of its name in the file */
+	enum runvar_origin origin;
 };
 
 struct recipe_step {
@@ -20,6 +49,7 @@ struct recipe_step {
 	char *testid;		/* its name in this job */
 	int always;
 	int timeout;
+	struct recipe_pos pos;	/* of the step in the job template */
 };
 
 struct recipe_job {
@@ -33,6 +63,9 @@ struct recipe_job {
 	struct recipe_step *steps;
 	int nsteps;
 	int selected;		/* kept by --jobs (or needed by a kept job) */
+	struct recipe_pos pos;		/* of the template's name */
+	struct recipe_pos *needs_pos;	/* of each of needs[] */
+	struct recipe_pos *trees_pos;	/* of each of trees[] (line 0: by default) */
 };
 
 struct recipe_tree {
@@ -52,13 +85,34 @@ struct recipe {
 	int ntrees;
 	struct recipe_job *jobs;
 	int njobs;
+	struct runvar *runvars;	/* the recipe's own "runvars" (also in each job) */
+	int nrunvars;
 };
 
-/* Parses and validates; NULL after reporting every problem found. */
-struct recipe *recipe_load(const char *path);
-/* The same, from text already in memory (path is only used in messages). */
-struct recipe *recipe_parse(const char *path, const char *text, const char *basedir);
+/*
+ * Parses, validates and checks every job against the declarations of its
+ * steps (recipe_check); NULL after reporting the problems found, each with
+ * file:line:col. steps finds a step's declaration (step_declaration in
+ * run/steps.c). The file must be a regular file of at most RECIPE_MAX_FILE
+ * bytes.
+ */
+struct recipe *recipe_load(const char *path, step_decl_fn *steps);
+/* The same, from len bytes in memory (path is only used in messages). */
+struct recipe *recipe_parse(const char *path, const char *text, size_t len,
+			    const char *basedir, step_decl_fn *steps);
 void recipe_free(struct recipe *r);
+
+/*
+ * Checks every selected job against the declarations of its steps: each
+ * step exists, every runvar a step requires is set (or will be set by pvci
+ * from the job's trees), no runvar is set that no step of the job reads, no
+ * runvar a step writes while running is set beforehand, and every value
+ * passes its declaration's validator. A runvar of the recipe's own
+ * "runvars" must be read by some job. recipe_load does this already; the
+ * creation code calls it again after applying --runvar and --tree, so that
+ * what the command line added is checked too. -1 after reporting.
+ */
+int recipe_check(struct recipe *r, step_decl_fn *steps);
 
 struct recipe_job *recipe_job(struct recipe *r, const char *name);
 struct recipe_tree *recipe_tree(struct recipe *r, const char *name);

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "proc.h"
 #include "recipe.h"
+#include "step.h"
 #include "util.h"
 
 static int
@@ -311,7 +312,7 @@ flight_create(struct instance *inst, const struct flight_create_opts *o)
 		return errorx("blessing '%s' is not real, adhoc, play or bisect", blessing);
 	if (o->branch && !name_is_valid(o->branch))
 		return errorx("branch '%s' is not made of [A-Za-z0-9._-]", o->branch);
-	r = recipe_load(o->recipe);
+	r = recipe_load(o->recipe, step_declaration);
 	if (!r)
 		return -1;
 	if (o->jobs_glob && recipe_select_jobs(r, o->jobs_glob) < 0)
@@ -324,6 +325,9 @@ flight_create(struct instance *inst, const struct flight_create_opts *o)
 	for (i = 0; i < r->njobs; i++)
 		set_tree_runvars(r, &r->jobs[i]);
 	if (apply_runvars(r, o) < 0)
+		goto out;
+	/* --runvar overrides are checked against the steps as the recipe's own are. */
+	if (recipe_check(r, step_declaration) < 0)
 		goto out;
 	flight = insert_flight(inst, r, o->branch ? o->branch : r->branch, blessing);
 out:

@@ -19,6 +19,9 @@
 #include <stddef.h>
 
 struct config;
+/* In core/stepdecl.h, which steps do not see: they only point at it. */
+struct runvar_decl;
+struct step_decl;
 struct step_ctx;
 
 enum step_status {
@@ -36,11 +39,14 @@ struct step_def {
 	int always;		/* runs even after an earlier step failed (logs, cleanup) */
 	int infra;		/* a time-limit expiry is "broken", not "fail" */
 	int default_timeout;	/* seconds, when the recipe gives none */
+	const struct runvar_decl *inputs;	/* the runvars it reads; ends with name NULL */
 };
 
 /* The table of every step, in steps.c. */
 const struct step_def *step_lookup(const char *name);
 const struct step_def *step_table(int *count);
+/* The declaration of a step, for checking recipes (a step_decl_fn). */
+int step_declaration(const char *name, struct step_decl *out);
 
 /* Where we are. All strings are lent and live as long as the step. */
 long step_flight(const struct step_ctx *ctx);

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "recipe.h"
+#include "step.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,11 +22,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!text)
 		return 0;
+	/* Unterminated on purpose: the parser is given a length, and NULs are input too. */
 	memcpy(text, data, size);
-	text[size] = '\0';
-	r = recipe_parse("fuzz.json", text, "/base");
-	if (r)
-		recipe_select_jobs(r, "*");
+	r = recipe_parse("fuzz.json", text, size, "/base", step_declaration);
+	if (r && recipe_select_jobs(r, "*") == 0)
+		recipe_check(r, step_declaration);
 	recipe_free(r);
 	free(text);
 	return 0;

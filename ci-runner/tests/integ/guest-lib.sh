@@ -92,7 +92,9 @@ guest_fixture() {
 }
 
 # guest_recipe FILE NAME STEPS-JSON [RUNVARS-JSON]: a recipe with the fixture
-# build job and one test job "test-x64-linux-NAME" that needs it.
+# build job and one test job "test-x64-linux-NAME" that needs it (runvar
+# buildjob only when a step installs the driver: flight create refuses
+# runvars that no step of the job reads).
 guest_recipe() {
 	local file=$1 name=$2 steps=$3 runvars=${4:-"{}"}
 	jq -n --arg repo "$FIXTURE_REPO" --arg name "$name" --argjson steps "$steps" \
@@ -105,7 +107,9 @@ guest_recipe() {
 	      runvars: { driver: "pvcifix", executor: "local" },
 	      steps: [ { step: "source" }, { step: "build" }, { step: "sign" } ] },
 	    { name: ("test-x64-linux-" + $name), needs: ["build-x64-pvcifix"], trees: [],
-	      runvars: ({ buildjob: "build-x64-pvcifix", image: "testguest" } + $rv),
+	      runvars: ((if any($steps[]; .step == "driver-install")
+	                 then { buildjob: "build-x64-pvcifix" } else {} end) +
+	                { image: "testguest" } + $rv),
 	      steps: $steps } ] }' >"$file"
 }
 

@@ -9,20 +9,19 @@ cat >"$TEST_DIR/two.json" <<'JSON'
 {
   "name": "two",
   "description": "a build-like job and a test-like job that needs it",
-  "runvars": { "greeting": "hello" },
+  "runvars": { "cmd_check": ["echo", "checked {arch}"] },
   "jobs": [
     { "name": "make-{arch}", "matrix": { "arch": ["x64"] },
       "runvars": { "cmd_compile": ["sh", "-c", "echo compiling for {arch}; test ! -e \"$PVCI_FAIL\""] },
       "steps": [ { "step": "run", "as": "compile" } ] },
     { "name": "check-{arch}", "matrix": { "arch": ["x64"] }, "needs": ["make-{arch}"],
-      "runvars": { "cmd_check": ["echo", "checked {arch}"] },
       "steps": [ { "step": "run", "as": "check" } ] }
   ]
 }
 JSON
 export PVCI_FAIL="$TEST_DIR/fail-now"
 
-out=$(pvci flight create "$TEST_DIR/two.json" --branch trunk --blessing real --runvar check-x64:extra=1)
+out=$(pvci flight create "$TEST_DIR/two.json" --branch trunk --blessing real --runvar 'check-x64:cmd_check=["echo","checked by override"]')
 is "flight create prints only the flight number" "$out" "1"
 out=$(pvci flight run 1); rc=$?
 is "a passing flight exits 0" "$rc" 0
@@ -35,8 +34,8 @@ json=$(pvci flight show 1 --json)
 is "json: flight" "$(jq -r .flight <<<"$json")" 1
 is "json: branch and blessing" "$(jq -r '.branch + " " + .blessing' <<<"$json")" "trunk real"
 is "json: jobs in recipe order with status" "$(jq -r '[.jobs[] | .job + "=" + .status] | join(",")' <<<"$json")" "make-x64=pass,check-x64=pass"
-is "json: runvars is an object with recipe and job runvars" \
-	"$(jq -r '.jobs[1].runvars | .greeting + " " + .extra' <<<"$json")" "hello 1"
+is "json: runvars is an object; --runvar overrides the recipe's" \
+	"$(jq -r '.jobs[1].runvars.cmd_check' <<<"$json")" '["echo","checked by override"]'
 is "json: steps carry stepno, step, status, started, finished, log" \
 	"$(jq -r '.jobs[0].steps[0] | [.stepno, .step, .status, (.started|type), (.finished|type), .log] | join(" ")' <<<"$json")" \
 	"1 run pass number number logs/1/make-x64/01.compile.log"
