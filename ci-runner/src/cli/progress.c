@@ -42,7 +42,21 @@ print_event(const struct run_event *ev, void *opaque)
 			fprintf(stderr, "pvci: job '%s' could not run\n", ev->job);
 		break;
 	case RUN_WAITING:
-		cmd_progress("waiting: jobs this run needs are running in another process\n");
+		cmd_progress("jobs this run needs are running in another process\n");
+		break;
+	case RUN_INTERRUPTED:
+		cmd_progress("%s\n", ev->note);
+		break;
+	case RUN_JOB_LOST:
+		fprintf(stderr, "pvci: flight %ld job '%s': %s\n", ev->flight, ev->job, ev->note);
+		break;
+	case RUN_JOB_ELSEWHERE:
+		fprintf(stderr, "pvci: flight %ld job '%s' is running in another process (pid %ld "
+			"on host '%s'); this run did not run it\n", ev->flight, ev->job,
+			ev->owner_pid, ev->owner_host ? ev->owner_host : "");
+		break;
+	case RUN_STOPPED:
+		fprintf(stderr, "pvci: %s\n", ev->note);
 		break;
 	}
 	fflush(stdout);

@@ -412,6 +412,26 @@ file_size(const char *path)
 	return -2;
 }
 
+/* DB_BUSY_TIMEOUT_MS, or PVCI_DB_BUSY_TIMEOUT_MS (tests make it short). */
+static int
+busy_timeout_ms(void)
+{
+	const char *env = getenv("PVCI_DB_BUSY_TIMEOUT_MS");
+	char *end;
+	long ms;
+
+	if (!env || !*env)
+		return DB_BUSY_TIMEOUT_MS;
+	errno = 0;
+	ms = strtol(env, &end, 10);
+	if (errno || *end || ms < 0 || ms > 3600 * 1000) {
+		log_warnx("PVCI_DB_BUSY_TIMEOUT_MS '%s' is not a number of milliseconds "
+			  "(0 to 3600000): using %d", env, DB_BUSY_TIMEOUT_MS);
+		return DB_BUSY_TIMEOUT_MS;
+	}
+	return (int)ms;
+}
+
 /*
  * A read-only connection to a WAL database needs its -wal and -shm files,
  * and cannot make them where it may not write. Writers keep them (see
@@ -469,7 +489,7 @@ db_open_mode(const char *path, enum db_mode mode)
 		       "writes to it", path, (long)geteuid());
 		goto fail;
 	}
-	sqlite3_busy_timeout(db->sql, DB_BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(db->sql, busy_timeout_ms());
 	if (mode != DB_READ) {
 		/*
 		 * The -wal and -shm files stay when the last writer closes: a

@@ -24,6 +24,7 @@
 
 struct db;
 
+/* The environment variable PVCI_DB_BUSY_TIMEOUT_MS overrides it (tests). */
 #define DB_BUSY_TIMEOUT_MS 10000
 
 /*

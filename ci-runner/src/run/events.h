@@ -18,6 +18,10 @@ enum run_event_type {
 	RUN_WAITING,		/* jobs this run needs are running in another process */
 	RUN_STEP_STARTED,
 	RUN_STEP_FINISHED,	/* status, seconds, note, log_lines */
+	RUN_INTERRUPTED,	/* an interrupt came; note: what it does now */
+	RUN_JOB_LOST,		/* another process took the job over: its status stays */
+	RUN_JOB_ELSEWHERE,	/* job runs in another process (owner_pid, owner_host) */
+	RUN_STOPPED,		/* the run stops early; note: why */
 };
 
 struct run_event {
@@ -33,6 +37,8 @@ struct run_event {
 	const char *need;	/* RUN_JOB_UNRUNNABLE: may be NULL when none is known */
 	enum status need_status;
 	long log_lines;		/* RUN_STEP_FINISHED: lines in the step's log */
+	long owner_pid;		/* RUN_JOB_ELSEWHERE: the process running it */
+	const char *owner_host;	/* RUN_JOB_ELSEWHERE: its host */
 };
 
 /* A listener: fn(event, opaque) for each event; fn may be NULL. */

@@ -24,17 +24,20 @@ struct run {
 	struct instance *inst;
 	const struct run_listener *listener;
 	double started;		/* monotonic */
+	int sigfd;		/* interrupts, read from a signalfd (supervise.h); -1: none */
+	int interrupts;		/* how many came */
+	int always_pending;	/* the job being run has always steps still to run */
+	int owned;		/* the job being run is claimed by self: check it still is */
+	int lost;		/* ... and another process took it over */
+	int db_broken;		/* a status write failed: the run stops */
+	char *db_failure;	/* what could not be written */
+	struct db_owner self;	/* this process as a job's owner */
 	int changed;		/* a job ran, was blocked or cleaned up */
 	int unrunnable;		/* selected jobs left waiting on jobs this run may not start */
 };
 
-static volatile sig_atomic_t run_interrupted;
-
-static void
-on_signal(int sig)
-{
-	run_interrupted = sig;
-}
+/* The signal of the last interrupt; 0 while none came. */
+static int run_interrupted;
 
 static void
 emit(const struct run *run, struct run_event *ev)
@@ -43,6 +46,99 @@ emit(const struct run *run, struct run_event *ev)
 		return;
 	ev->elapsed = now_monotonic() - run->started;
 	run->listener->fn(ev, run->listener->opaque);
+}
+
+/*
+ * Counts an interrupt and says what it does now: the first stops the
+ * running step (not an always step) and the job's remaining steps but its
+ * always steps; a second one stops the always steps too. Returns 1 when
+ * always steps are to stop.
+ */
+static int
+interrupt(struct run *run, int sig)
+{
+	struct run_event ev = { .type = RUN_INTERRUPTED };
+
+	run_interrupted = sig;
+	run->interrupts++;
+	if (!run->always_pending || run->interrupts > 2)
+		return run->interrupts >= 2;
+	ev.note = run->interrupts == 1 ?
+		"interrupted: running the always-steps; interrupt again to stop them" :
+		"interrupted again: stopping the always-steps";
+	emit(run, &ev);
+	return run->interrupts >= 2;
+}
+
+/* Takes in the interrupts that came since the last look. */
+static void
+poll_interrupts(struct run *run)
+{
+	int sig;
+
+	while ((sig = supervise_signal_pending(run->sigfd)) != 0)
+		interrupt(run, sig);
+}
+
+/* A status could not be written: the run stops as broken (reported). */
+static void
+db_failed(struct run *run, const char *what)
+{
+	if (run->db_broken)
+		return;
+	run->db_broken = 1;
+	run->db_failure = xstrdup(what);
+}
+
+/*
+ * No database connection crosses a fork: the runner's is closed while a
+ * step's process runs (which opens its own) and opened again after.
+ */
+static void
+db_release(struct run *run)
+{
+	db_close(run->inst->db);
+	run->inst->db = NULL;
+}
+
+static int
+db_reacquire(struct run *run)
+{
+	char *path;
+
+	if (run->inst->db)
+		return 0;
+	path = path_join(run->inst->home, "results.db");
+	run->inst->db = db_open_mode(path, DB_WRITE);
+	free(path);
+	if (!run->inst->db) {
+		db_failed(run, "anything (the database cannot be opened again)");
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 when self still owns the job, 0 when another process took it over, -1. */
+static int
+still_owned(struct run *run, long flight, const char *job)
+{
+	struct db_owner *owners;
+	int n = 0, i, owned = 0;
+
+	owners = db_running_jobs(run->inst->db, &n);
+	if (!owners)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct db_owner *o = &owners[i];
+
+		if (o->flight == flight && strcmp(o->job, job) == 0)
+			owned = o->pid == run->self.pid && o->pid_start == run->self.pid_start &&
+				strcmp(o->host, run->self.host) == 0 &&
+				strcmp(o->boot_id, run->self.boot_id) == 0 &&
+				o->pidns == run->self.pidns;
+	}
+	db_owners_free(owners, n);
+	return owned;
 }
 
 static enum status
@@ -185,6 +281,21 @@ step_child_main(void *arg)
 	return step_ctx_run(c->info, c->fn);
 }
 
+/* What an interrupt does to a step: 1 kills it. */
+struct step_wait {
+	struct run *run;
+	int always;
+};
+
+static int
+step_on_signal(int sig, void *opaque)
+{
+	struct step_wait *w = opaque;
+	int escalate = interrupt(w->run, sig);
+
+	return !w->always || escalate;
+}
+
 /* Runs one step to its end; returns its STEP_* status. */
 static int
 run_step(struct run *run, long flight, const char *job, const struct db_step *row)
@@ -200,8 +311,10 @@ run_step(struct run *run, long flight, const char *job, const struct db_step *ro
 	struct supervise_result res;
 	int log_fd, st = STEP_BROKEN;
 
-	if (db_step_start(inst->db, flight, job, row->stepno) < 0)
+	if (db_step_start(inst->db, flight, job, row->stepno) < 0) {
+		db_failed(run, "the start of a step");
 		return STEP_BROKEN;
+	}
 	emit(run, &ev);
 	log_fd = open_step_log(inst, flight, job, row, &log_path);
 	if (log_fd < 0 || !def) {
@@ -220,9 +333,19 @@ run_step(struct run *run, long flight, const char *job, const struct db_step *ro
 			.log_path = log_path,
 		};
 		struct step_child child = { .info = &info, .fn = def->run };
+		struct step_wait wait = { .run = run, .always = row->always };
+		struct supervise_opts opts = {
+			.out_fd = log_fd, .deadline = deadline, .sigfd = run->sigfd,
+			.on_signal = step_on_signal, .opaque = &wait,
+		};
 
-		supervise_run(step_child_main, &child, log_fd, deadline,
-			      row->always ? NULL : &run_interrupted, &res);
+		db_release(run);
+		supervise_run(step_child_main, &child, &opts, &res);
+		if (db_reacquire(run) < 0) {
+			close(log_fd);
+			free(log_path);
+			return STEP_BROKEN;
+		}
 	}
 	switch (res.end) {
 	case SUPERVISE_NOT_STARTED:
@@ -230,7 +353,8 @@ run_step(struct run *run, long flight, const char *job, const struct db_step *ro
 		st = STEP_BROKEN;
 		break;
 	case SUPERVISE_INTERRUPTED:
-		note = xasprintf("interrupted by signal %d", (int)run_interrupted);
+		note = xasprintf(row->always ? "interrupted again by signal %d" :
+				 "interrupted by signal %d", res.status);
 		st = STEP_BROKEN;
 		break;
 	case SUPERVISE_TIMEOUT:
@@ -261,8 +385,24 @@ done:
 			    status_name(step_status_of(st)), now_monotonic() - start);
 		close(log_fd);
 	}
-	if (db_step_finish(inst->db, flight, job, row->stepno, step_status_of(st), note) < 0)
+	/* A job another process took over keeps the statuses it wrote. */
+	if (run->owned && !run->lost) {
+		int owned = still_owned(run, flight, job);
+
+		if (owned < 0)
+			db_failed(run, "the end of a step");
+		run->lost = owned == 0;
+	}
+	if (run->lost) {
+		free(note);
+		note = xstrdup("not recorded: another process took the job over");
+	} else if (run->db_broken) {
 		st = STEP_BROKEN;
+	} else if (db_step_finish(inst->db, flight, job, row->stepno, step_status_of(st),
+				  note) < 0) {
+		db_failed(run, "the end of a step");
+		st = STEP_BROKEN;
+	}
 	ev.type = RUN_STEP_FINISHED;
 	ev.status = step_status_of(st);
 	ev.seconds = now_monotonic() - start;
@@ -289,9 +429,13 @@ run_steps(struct run *run, long flight, const char *job, int only_always)
 	steps = db_job_steps(inst->db, flight, job, &n);
 	if (!steps)
 		return STEP_BROKEN;
-	for (i = 0; i < n; i++) {
-		int st;
+	for (i = 0; i < n && !run->db_broken && !run->lost; i++) {
+		int st, k;
 
+		poll_interrupts(run);
+		run->always_pending = 0;
+		for (k = i; k < n; k++)
+			run->always_pending |= steps[k].always && steps[k].status == STATUS_QUEUED;
 		if (only_always) {
 			/* What the dead owner did not reach will not run now. */
 			if (!steps[i].always && steps[i].status == STATUS_QUEUED)
@@ -303,13 +447,23 @@ run_steps(struct run *run, long flight, const char *job, int only_always)
 			continue;
 		}
 		if (!only_always && (worst != STEP_PASS || run_interrupted) && !steps[i].always) {
-			db_step_finish(inst->db, flight, job, steps[i].stepno, STATUS_SKIPPED, NULL);
+			if (db_step_finish(inst->db, flight, job, steps[i].stepno, STATUS_SKIPPED,
+					   NULL) < 0)
+				db_failed(run, "a skipped step");
+			continue;
+		}
+		/* A second interrupt stops the always steps too. */
+		if (run->interrupts >= 2) {
+			if (db_step_finish(inst->db, flight, job, steps[i].stepno, STATUS_SKIPPED,
+					   "interrupted twice") < 0)
+				db_failed(run, "a skipped step");
 			continue;
 		}
 		st = run_step(run, flight, job, &steps[i]);
 		if (worst == STEP_PASS)
 			worst = st;
 	}
+	run->always_pending = 0;
 	db_steps_free(steps, n);
 	return worst;
 }
@@ -318,23 +472,43 @@ static int
 run_job(struct run *run, long flight, const char *job)
 {
 	struct instance *inst = run->inst;
-	unsigned long long me = proc_start_time(getpid());
 	struct run_event ev = { .type = RUN_JOB_STARTED, .flight = flight, .job = job };
 	char *note = NULL;
-	int claimed, st;
+	int claimed, st, rc;
 
-	claimed = db_job_claim(inst->db, flight, job, (long)getpid(), me);
-	if (claimed <= 0)
-		return claimed < 0 ? -1 : 0;
+	claimed = db_job_claim_owned(inst->db, flight, job, &run->self, STATUS_RUNNING);
+	if (claimed <= 0) {
+		if (claimed < 0)
+			db_failed(run, "the claim of a job");
+		return 0;
+	}
 	run->changed = 1;
 	emit(run, &ev);
+	run->owned = 1;
+	run->lost = 0;
 	st = run_steps(run, flight, job, 0);
+	run->owned = 0;
 	ev.status = step_status_of(st);
 	if (run_interrupted && st == STEP_BROKEN) {
 		ev.status = STATUS_ABORTED;
 		note = xasprintf("interrupted by signal %d", (int)run_interrupted);
 	}
-	db_job_finish(inst->db, flight, job, ev.status, note);
+	if (run->db_broken && !note)
+		note = xasprintf("the run stopped: it could not record %s", run->db_failure);
+	/* Compare-and-set: a job another process took over keeps its status. */
+	rc = run->lost ? DB_NOT_OWNER :
+		db_job_finish_owned(inst->db, flight, job, &run->self, ev.status, note);
+	if (rc == DB_NOT_OWNER) {
+		ev.type = RUN_JOB_LOST;
+		ev.note = "another process took the job over while this one ran it; the "
+			"status it wrote stays, and this run stops the job";
+		emit(run, &ev);
+		free(note);
+		run->lost = 0;
+		return 1;
+	}
+	if (rc < 0)
+		db_failed(run, "the end of a job");
 	ev.type = RUN_JOB_FINISHED;
 	ev.note = note;
 	emit(run, &ev);
@@ -370,21 +544,19 @@ static int
 recover_cleanups(struct run *run)
 {
 	struct instance *inst = run->inst;
-	unsigned long long me = proc_start_time(getpid());
-	struct db_owner *jobs, self;
+	unsigned long long me = run->self.pid_start;
+	struct db_owner *jobs;
 	int n = 0, i;
 
-	if (db_owner_self(&self) < 0)
-		return -1;
 	jobs = db_jobs_needing_cleanup(inst->db, &n);
 	if (!jobs)
 		return -1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !run->db_broken && run->interrupts < 2; i++) {
 		struct run_event ev = {
 			.type = RUN_JOB_CLEANUP, .flight = jobs[i].flight, .job = jobs[i].job,
 		};
 
-		if (jobs[i].pid && recover_owner_liveness(&jobs[i], &self) != RECOVER_DEAD)
+		if (jobs[i].pid && recover_owner_liveness(&jobs[i], &run->self) != RECOVER_DEAD)
 			continue;
 		if (db_job_claim_cleanup(inst->db, jobs[i].flight, jobs[i].job, jobs[i].pid,
 					 (long)getpid(), me) <= 0)
@@ -392,7 +564,9 @@ recover_cleanups(struct run *run)
 		run->changed = 1;
 		emit(run, &ev);
 		run_steps(run, jobs[i].flight, jobs[i].job, 1);
-		db_job_cleanup_done(inst->db, jobs[i].flight, jobs[i].job);
+		if (!run->db_broken &&
+		    db_job_cleanup_done(inst->db, jobs[i].flight, jobs[i].job) < 0)
+			db_failed(run, "the end of a job's cleanup");
 	}
 	db_owners_free(jobs, n);
 	return 0;
@@ -401,9 +575,18 @@ recover_cleanups(struct run *run)
 int
 run_recover_cleanups(struct instance *inst, const struct run_listener *listener)
 {
-	struct run run = { .inst = inst, .listener = listener, .started = now_monotonic() };
+	struct run run = {
+		.inst = inst, .listener = listener, .started = now_monotonic(), .sigfd = -1,
+	};
+	int rc;
 
-	return recover_cleanups(&run);
+	if (db_owner_self(&run.self) < 0)
+		return -1;
+	rc = recover_cleanups(&run);
+	if (db_reacquire(&run) < 0 || run.db_broken)
+		rc = -1;
+	free(run.db_failure);
+	return rc;
 }
 
 /*
@@ -509,7 +692,10 @@ run_next(struct run *run, long flight, const char *glob)
 		};
 
 		rc = block_job(inst, flight, jobs[d.job].job, note);
-		if (rc > 0) {
+		if (rc < 0) {
+			db_failed(run, "a blocked job");
+			rc = 0;
+		} else if (rc > 0) {
 			run->changed = 1;
 			emit(run, &ev);
 		}
@@ -569,6 +755,35 @@ flight_outcome(struct instance *inst, long flight, const char *glob, enum status
 	return outcome;
 }
 
+/*
+ * Selected jobs of the flight that another process runs: each is told, and
+ * the run does not pass (it did not do them). Returns how many, or -1.
+ */
+static int
+report_elsewhere(struct run *run, long flight, const char *glob)
+{
+	struct db_owner *owners;
+	int n = 0, i, count = 0;
+
+	owners = db_running_jobs(run->inst->db, &n);
+	if (!owners)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct db_owner *o = &owners[i];
+		struct run_event ev = {
+			.type = RUN_JOB_ELSEWHERE, .flight = flight, .job = o->job,
+			.owner_pid = o->pid, .owner_host = o->host,
+		};
+
+		if (o->flight != flight || (glob && !glob_match(glob, o->job)))
+			continue;
+		emit(run, &ev);
+		count++;
+	}
+	db_owners_free(owners, n);
+	return count;
+}
+
 /* 1 when some job of the flight matches glob, 0 if none, -1 on error. */
 static int
 any_job_matches(struct instance *inst, long flight, const char *glob)
@@ -603,8 +818,7 @@ run_flight(struct instance *inst, long flight, const char *glob,
 	struct run run = { .inst = inst, .listener = listener, .started = now_monotonic() };
 	struct run_event ev = { .type = RUN_FLIGHT_STARTED, .flight = flight };
 	enum run_outcome outcome;
-	struct sigaction sa = { .sa_handler = on_signal };
-	int exists = db_flight_exists(inst->db, flight), rc, done;
+	int exists = db_flight_exists(inst->db, flight), rc, done, elsewhere = 0;
 
 	if (exists <= 0) {
 		if (exists == 0)
@@ -619,32 +833,58 @@ run_flight(struct instance *inst, long flight, const char *glob,
 			return RUN_ERROR;
 		}
 	}
+	if (db_owner_self(&run.self) < 0)
+		return RUN_ERROR;
 	run_interrupted = 0;
-	/* No SA_RESTART: an interrupt must wake the wait for a step. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	/*
+	 * Interrupts stay blocked for the whole run and are read from a
+	 * signalfd: one that comes between a look and a wait is not lost.
+	 */
+	run.sigfd = supervise_signals_open();
+	if (run.sigfd < 0)
+		return RUN_ERROR;
 	supervise_init();
 	emit(&run, &ev);
 	recover_cleanups(&run);
-	db_flight_mark_started(inst->db, flight);
+	if (!run.db_broken && db_flight_mark_started(inst->db, flight) < 0)
+		db_failed(&run, "the start of the flight");
 
 	rc = 0;
-	while (!run_interrupted && rc == 0)
+	for (;;) {
+		poll_interrupts(&run);
+		if (run_interrupted || rc != 0 || run.db_broken)
+			break;
 		rc = run_next(&run, flight, glob);
+	}
+	if (run.db_broken) {
+		/* The job stays "running" until the next run recovers it. */
+		char *note = xasprintf("cannot record %s in the database: the run stops as "
+				       "broken (the next 'pvci flight run' recovers what it "
+				       "left running)", run.db_failure);
+
+		ev.type = RUN_STOPPED;
+		ev.note = note;
+		emit(&run, &ev);
+		free(note);
+		supervise_signals_close(run.sigfd);
+		free(run.db_failure);
+		return inst->db ? RUN_BROKEN : RUN_ERROR;
+	}
 	outcome = rc < 0 ? RUN_ERROR : flight_outcome(inst, flight, glob, &ev.status, &done);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	if (outcome == RUN_ERROR)
+	if (outcome != RUN_ERROR)
+		elsewhere = report_elsewhere(&run, flight, glob);
+	supervise_signals_close(run.sigfd);
+	if (outcome == RUN_ERROR || elsewhere < 0)
 		return RUN_ERROR;
-	if (run.unrunnable && outcome < RUN_FAILED)
+	/* Jobs another process runs: this run did not do them, so it does not pass. */
+	if ((run.unrunnable || elsewhere > 0) && outcome < RUN_FAILED)
 		outcome = RUN_FAILED;
 	if (run_interrupted)
 		outcome = RUN_BROKEN;
 	/* A run that changed nothing keeps the time the flight finished. */
-	if (done && (run.changed || !flight_has_finished(inst, flight)))
-		db_flight_mark_finished(inst->db, flight);
+	if (done && (run.changed || !flight_has_finished(inst, flight)) &&
+	    db_flight_mark_finished(inst->db, flight) < 0)
+		outcome = RUN_BROKEN;
 	ev.type = RUN_FLIGHT_FINISHED;
 	emit(&run, &ev);
 	return outcome;

@@ -8,13 +8,15 @@ init_instance
 cat >"$TEST_DIR/slow.json" <<JSON
 { "name": "slow", "jobs": [ { "name": "a",
   "runvars": {
-    "cmd_hang": ["sh", "-c", "sleep 600 & echo \$! > $TEST_DIR/child.pid; wait"],
+    "cmd_hang": ["sh", "-c", "sh -c 'read p r </proc/self/stat; echo \$p > $TEST_DIR/child.pid; exec sleep 600' & wait"],
     "cmd_after": ["touch", "$TEST_DIR/after-ran"],
     "cmd_tidy": ["touch", "$TEST_DIR/tidy-ran"] },
   "steps": [ { "step": "run", "as": "hang", "timeout": 2 },
              { "step": "run", "as": "after" },
              { "step": "run", "as": "tidy", "always": true } ] } ] }
 JSON
+# (A step runs in a PID namespace of its own, where $$ and $! are other
+# numbers: the pid this test sees is read from /proc/self/stat.)
 n=$(pvci flight create "$TEST_DIR/slow.json")
 pvci flight run "$n" >"$TEST_DIR/out" 2>&1; rc=$?
 is "a step over its limit fails the flight (exit 1)" "$rc" 1

@@ -10,7 +10,7 @@ mkfifo "$TEST_DIR/started"
 cat >"$TEST_DIR/kill.json" <<JSON
 { "name": "kill", "jobs": [
   { "name": "victim",
-    "runvars": { "cmd_long": ["sh", "-c", "echo \$\$ > $TEST_DIR/started; exec sleep 600"],
+    "runvars": { "cmd_long": ["sh", "-c", "read p r </proc/self/stat; echo \$p > $TEST_DIR/started; exec sleep 600"],
                  "cmd_tidy": ["touch", "$TEST_DIR/tidy-ran"] },
     "steps": [ { "step": "run", "as": "long" }, { "step": "run", "as": "tidy", "always": true } ] },
   { "name": "bystander", "runvars": { "cmd_run": ["true"] }, "steps": [ { "step": "run" } ] }
@@ -19,7 +19,8 @@ JSON
 n=$(pvci flight create "$TEST_DIR/kill.json")
 "$PVCI_BIN" flight run "$n" >"$TEST_DIR/run1.out" 2>&1 &
 runner=$!
-# The step writes its pid into the FIFO once it is running: no guessing.
+# The step writes its pid (as seen from outside its PID namespace, from
+# /proc/self/stat) into the FIFO once it is running: no guessing.
 read -r step_pid <"$TEST_DIR/started"
 kill -KILL "$runner"
 wait "$runner" 2>/dev/null

@@ -10,7 +10,7 @@ mkfifo "$TEST_DIR/started"
 cat >"$TEST_DIR/int.json" <<JSON
 { "name": "int", "jobs": [
   { "name": "long",
-    "runvars": { "cmd_wait": ["sh", "-c", "echo \$\$ > $TEST_DIR/started; exec sleep 600"],
+    "runvars": { "cmd_wait": ["sh", "-c", "read p r </proc/self/stat; echo \$p > $TEST_DIR/started; exec sleep 600"],
                  "cmd_tidy": ["touch", "$TEST_DIR/tidy-ran"] },
     "steps": [ { "step": "run", "as": "wait" }, { "step": "run", "as": "tidy", "always": true } ] },
   { "name": "later", "runvars": { "cmd_run": ["true"] }, "steps": [ { "step": "run" } ] }

@@ -57,6 +57,10 @@ record(const struct run_event *ev, void *opaque)
 		break;
 	case RUN_JOB_CLEANUP:
 	case RUN_WAITING:
+	case RUN_INTERRUPTED:
+	case RUN_JOB_LOST:
+	case RUN_JOB_ELSEWHERE:
+	case RUN_STOPPED:
 		strbuf_addf(sb, "unexpected event %d\n", (int)ev->type);
 		break;
 	case RUN_JOB_UNRUNNABLE:
