@@ -1129,10 +1129,8 @@ fail:
 static char *
 read_recipe(const char *path, size_t *len)
 {
-	struct strbuf sb;
 	struct stat st;
-	char chunk[8192];
-	ssize_t n;
+	char *text;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -1150,27 +1148,9 @@ read_recipe(const char *path, size_t *len)
 		close(fd);
 		return NULL;
 	}
-	strbuf_init(&sb);
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			error("cannot read '%s'", path);
-			goto fail;
-		}
-		if (sb.len + (size_t)n > RECIPE_MAX_FILE) {
-			errorx("recipe '%s' is larger than %d bytes", path, RECIPE_MAX_FILE);
-			goto fail;
-		}
-		strbuf_add(&sb, chunk, (size_t)n);
-	}
+	text = read_fd(fd, path, RECIPE_MAX_FILE, len);
 	close(fd);
-	*len = sb.len;
-	return strbuf_detach(&sb);
-fail:
-	close(fd);
-	strbuf_release(&sb);
-	return NULL;
+	return text;
 }
 
 struct recipe *

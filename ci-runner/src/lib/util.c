@@ -342,11 +342,37 @@ remove_tree(const char *path)
 }
 
 char *
-read_file(const char *path, size_t max, size_t *lenp)
+read_fd(int fd, const char *path, size_t max, size_t *lenp)
 {
 	struct strbuf sb;
 	char chunk[8192];
 	ssize_t n;
+
+	strbuf_init(&sb);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			error("cannot read '%s'", path);
+			strbuf_release(&sb);
+			return NULL;
+		}
+		if (sb.len + (size_t)n > max) {
+			errorx("file '%s' is larger than %zu bytes", path, max);
+			strbuf_release(&sb);
+			return NULL;
+		}
+		strbuf_add(&sb, chunk, (size_t)n);
+	}
+	if (lenp)
+		*lenp = sb.len;
+	return strbuf_detach(&sb);
+}
+
+char *
+read_file(const char *path, size_t max, size_t *lenp)
+{
+	char *text;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -354,28 +380,9 @@ read_file(const char *path, size_t max, size_t *lenp)
 		error("cannot open '%s'", path);
 		return NULL;
 	}
-	strbuf_init(&sb);
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			error("cannot read '%s'", path);
-			goto fail;
-		}
-		if (sb.len + (size_t)n > max) {
-			errorx("file '%s' is larger than %zu bytes", path, max);
-			goto fail;
-		}
-		strbuf_add(&sb, chunk, (size_t)n);
-	}
+	text = read_fd(fd, path, max, lenp);
 	close(fd);
-	if (lenp)
-		*lenp = sb.len;
-	return strbuf_detach(&sb);
-fail:
-	close(fd);
-	strbuf_release(&sb);
-	return NULL;
+	return text;
 }
 
 static int

@@ -55,6 +55,8 @@ int remove_tree(const char *path);
 
 /* Reads at most max bytes; a longer file is an error. *len may be NULL. */
 char *read_file(const char *path, size_t max, size_t *len);
+/* The same from an open descriptor (path names it in messages); fd stays open. */
+char *read_fd(int fd, const char *path, size_t max, size_t *len);
 /* Writes through a temporary file and rename(), so readers never see half. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 int copy_file(const char *from, const char *to, mode_t mode);
