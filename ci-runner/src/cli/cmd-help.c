@@ -4,6 +4,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "step.h"
+#include "stepdecl.h"
 
 static int
 cmd_help_exec(struct cmd_opts *opts, int argc, char **argv)
@@ -24,10 +25,19 @@ cmd_help_exec(struct cmd_opts *opts, int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "steps") == 0) {
 		steps = step_table(&n);
 		printf("Steps a recipe can use (always: runs after a failure too):\n\n");
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			const struct runvar_decl *d;
+
 			printf("  %-18s %s%s (default limit %d s)\n", steps[i].name,
 			       steps[i].description, steps[i].always ? "; always" : "",
 			       steps[i].default_timeout);
+			/* The runvars it reads, as flight create checks them. */
+			for (d = steps[i].inputs; d && d->name; d++)
+				if (!(d->flags & RUNVAR_FROM_STEP))
+					printf("  %-18s   runvar %s%s%s%s\n", "", d->name,
+					       d->flags & RUNVAR_REQUIRED ? " (required)" : "",
+					       d->what ? ": " : "", d->what ? d->what : "");
+		}
 		return EXIT_PASS;
 	}
 	if (argc > 1 && strcmp(argv[1], "config") == 0) {

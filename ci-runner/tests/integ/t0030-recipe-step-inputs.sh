@@ -4,7 +4,7 @@
 # value the step's validator refuses, or a runvar a step writes while the
 # flight runs are refused with file:line:col and the reason.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 15
 init_instance
 
 # refused NAME PATTERN JSON: flight create of JSON fails and says PATTERN.
@@ -56,3 +56,5 @@ cat >"$TEST_DIR/good.json" <<'JSON'
 JSON
 out=$(pvci flight create "$TEST_DIR/good.json" 2>&1)
 is "a recipe whose jobs set what their steps read is accepted" "$out" 1
+like "pvci help steps lists the runvars each step reads" "$(pvci help steps)" \
+	"runvar cmd_\{testid\} \(required\): the command, a JSON argv"
