@@ -27,7 +27,7 @@ OBJ_DIR   := build/obj$(if $(SANITIZE),-san)
 # into a static library and compiled with the include paths of the layers it
 # may use and no others, so an include that climbs the layers (a step
 # reaching for db.h) does not compile.
-LAYERS       := lib core toolstack sign step build guest steps run cli
+LAYERS       := lib core toolstack sign step build guest steps run report cli
 USES_lib       := lib
 USES_core      := core lib
 USES_toolstack := toolstack lib
@@ -37,7 +37,8 @@ USES_build     := build step lib
 USES_guest     := guest step toolstack core lib
 USES_steps     := steps step guest toolstack build sign lib
 USES_run       := run steps step guest toolstack build sign core lib
-USES_cli       := cli run steps step guest toolstack build sign core lib
+USES_report    := report core lib
+USES_cli       := cli report run steps step guest toolstack build sign core lib
 
 layer_srcs = $(filter-out $(SRC_DIR)/cli/main.c,$(wildcard $(SRC_DIR)/$(1)/*.c))
 layer_objs = $(patsubst $(SRC_DIR)/%.c,$(OBJ_DIR)/%.o,$(call layer_srcs,$(1)))
@@ -134,10 +135,15 @@ fuzz:
 	  $(foreach l,$(LAYERS),$(call layer_srcs,$(l))) $(LDLIBS)
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-agent ci-runner/tests/fuzz/fuzz-agent.c \
 	  $(SRC_DIR)/guest/agent-proto.c $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c -lcrypto
-	mkdir -p build/fuzz/corpus-recipe
+	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-allow ci-runner/tests/fuzz/fuzz-allow.c \
+	  $(SRC_DIR)/report/allow.c $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c $(LDLIBS)
+	mkdir -p build/fuzz/corpus-recipe build/fuzz/corpus-allow
+	printf '%s\n' '# allowed for now' 'win-* storage until=2030-01-31 reason="XSA fix"' \
+	  '!win-2022 *' >build/fuzz/corpus-allow/sample
 	cp flights/*.json build/fuzz/corpus-recipe/
 	build/fuzz/fuzz-recipe -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-recipe
 	build/fuzz/fuzz-agent -max_total_time=$(FUZZ_SECONDS)
+	build/fuzz/fuzz-allow -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-allow
 
 clean:
 	rm -rf build pvci

@@ -58,7 +58,7 @@ cmd_help_exec(struct cmd_opts *opts, int argc, char **argv)
 	printf("usage: pvci [--home DIR] [-v] COMMAND [ARGS]\n\n"
 	       "pvci builds, signs and tests the Xen Windows PV drivers.\n\nCommands:\n");
 	for (i = 0; t[i]; i++)
-		printf("  %-8s %s\n", t[i]->name, t[i]->summary);
+		printf("  %-11s %s\n", t[i]->name, t[i]->summary);
 	printf("\n'pvci help COMMAND' or 'pvci COMMAND --help' tells more;\n"
 	       "'pvci help steps' lists the steps recipes can use;\n"
 	       "'pvci help config' lists the settings.\n\n"

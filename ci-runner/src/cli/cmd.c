@@ -15,6 +15,8 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_init_entry,
 	&cmd_flight_entry,
 	&cmd_job_entry,
+	&cmd_report_entry,
+	&cmd_regressions_entry,
 	&cmd_image_entry,
 	&cmd_keys_entry,
 	&cmd_verify_entry,

@@ -1288,3 +1288,389 @@ db_image_list_json(struct db *db)
 {
 	return rows_json(db, query(db, "SELECT * FROM images ORDER BY name", ""));
 }
+
+/* Regression analysis (pvci report, pvci regressions). */
+
+static long
+col_long(sqlite3_stmt *st, int col)
+{
+	return (long)sqlite3_column_int64(st, col);
+}
+
+int
+db_flight_info(struct db *db, long flight, struct db_flight_info *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	st = query(db, "SELECT flight, branch, blessing, created, coalesce(started, 0), "
+		   "coalesce(finished, 0) FROM flights WHERE flight = ?", "i", flight);
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		out->flight = col_long(st, 0);
+		out->branch = col_text(st, 1);
+		out->blessing = col_text(st, 2);
+		out->created = col_long(st, 3);
+		out->started = col_long(st, 4);
+		out->finished = col_long(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc == 0)
+		return errorx("no flight %ld", flight);
+	return rc < 0 ? -1 : 0;
+}
+
+void
+db_flight_info_release(struct db_flight_info *f)
+{
+	if (!f)
+		return;
+	free(f->branch);
+	free(f->blessing);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Reads (tree, revision) rows of st (finalized here). */
+static int
+read_revisions(struct db *db, sqlite3_stmt *st, struct db_revision **out, int *count)
+{
+	struct db_revision *r = NULL;
+	int n = 0, rc;
+
+	*out = NULL;
+	*count = 0;
+	if (!st)
+		return -1;
+	while ((rc = step_row(db, st)) > 0) {
+		r = xrealloc(r, sizeof(*r) * (size_t)(n + 1));
+		r[n].tree = col_text(st, 0);
+		r[n].revision = col_text(st, 1);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		db_revisions_free(r, n);
+		return -1;
+	}
+	*out = r;
+	*count = n;
+	return 0;
+}
+
+int
+db_flight_revisions(struct db *db, long flight, struct db_revision **out, int *count)
+{
+	return read_revisions(db, query(db,
+		"SELECT DISTINCT substr(name, 10), value FROM runvars WHERE flight = ? "
+		"AND name GLOB 'revision_?*' ORDER BY 1, 2", "i", flight), out, count);
+}
+
+int
+db_tested_revisions(struct db *db, const char *branch, struct db_revision **out, int *count)
+{
+	return read_revisions(db, query(db, "SELECT tree, revision FROM tested_revisions "
+		"WHERE branch = ? ORDER BY tree", "s", branch), out, count);
+}
+
+void
+db_revisions_free(struct db_revision *r, int count)
+{
+	int i;
+
+	for (i = 0; r && i < count; i++) {
+		free(r[i].tree);
+		free(r[i].revision);
+	}
+	free(r);
+}
+
+/* Fills r from columns job, testid, stepno, job status, status, note. */
+static int
+read_step_result(struct db *db, sqlite3_stmt *st, struct db_step_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->job = col_text(st, 0);
+	r->testid = col_text(st, 1);
+	r->stepno = sqlite3_column_int(st, 2);
+	r->note = col_text(st, 5);
+	if (col_status(db, st, 3, &r->job_status) < 0)
+		return -1;
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL && col_status(db, st, 4, &r->status) < 0)
+		return -1;
+	return 0;
+}
+
+int
+db_flight_step_results(struct db *db, long flight, struct db_step_result **out, int *count)
+{
+	struct db_step_result *r = NULL;
+	sqlite3_stmt *st;
+	int n = 0, rc;
+
+	*out = NULL;
+	*count = 0;
+	st = query(db, "SELECT s.job, s.testid, s.stepno, j.status, s.status, s.note "
+		   "FROM steps s JOIN jobs j USING (flight, job) WHERE s.flight = ? "
+		   "ORDER BY j.ordinal, s.stepno", "i", flight);
+	if (!st)
+		return -1;
+	while ((rc = step_row(db, st)) > 0) {
+		r = xrealloc(r, sizeof(*r) * (size_t)(n + 1));
+		if (read_step_result(db, st, &r[n++]) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		db_step_results_free(r, n);
+		return -1;
+	}
+	*out = r;
+	*count = n;
+	return 0;
+}
+
+void
+db_step_results_free(struct db_step_result *r, int count)
+{
+	int i;
+
+	for (i = 0; r && i < count; i++) {
+		free(r[i].job);
+		free(r[i].testid);
+		free(r[i].note);
+	}
+	free(r);
+}
+
+int
+db_step_result_in(struct db *db, long flight, const char *job, const char *testid,
+		  struct db_step_result *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	st = query(db, "SELECT j.job, s.testid, coalesce(s.stepno, 0), j.status, s.status, "
+		   "s.note FROM jobs j LEFT JOIN steps s ON s.flight = j.flight AND "
+		   "s.job = j.job AND s.testid = ?3 WHERE j.flight = ?1 AND j.job = ?2",
+		   "iss", flight, job, testid);
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		if (read_step_result(db, st, out) < 0)
+			rc = -1;
+		else
+			rc = out->testid ? 2 : 1;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		free(out->job);
+		free(out->testid);
+		free(out->note);
+		memset(out, 0, sizeof(*out));
+	}
+	return rc;
+}
+
+/* The first column of the first row as a number: 0 without rows, -1 on error. */
+static long
+first_long(struct db *db, sqlite3_stmt *st)
+{
+	long v = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0)
+		v = col_long(st, 0);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : v;
+}
+
+long
+db_step_last_result(struct db *db, const char *branch, long before, const char *job,
+		    const char *testid)
+{
+	return first_long(db, query(db,
+		"SELECT s.flight FROM steps s JOIN flights f ON f.flight = s.flight "
+		"WHERE s.job = ? AND s.testid = ? AND s.flight < ? "
+		"AND s.status IN ('pass','fail','broken') AND f.branch = ? AND f.blessing = 'real' "
+		"ORDER BY s.flight DESC LIMIT 1", "ssis", job, testid, before, branch));
+}
+
+long
+db_step_last_pass(struct db *db, const char *branch, long before, const char *job,
+		  const char *testid)
+{
+	return first_long(db, query(db,
+		"SELECT s.flight FROM steps s JOIN flights f ON f.flight = s.flight "
+		"WHERE s.job = ? AND s.testid = ? AND s.status = 'pass' AND s.flight < ? "
+		"AND f.branch = ? AND f.blessing = 'real' "
+		"ORDER BY s.flight DESC LIMIT 1", "ssis", job, testid, before, branch));
+}
+
+long
+db_step_pass_same_revisions(struct db *db, const char *branch, long flight, const char *job,
+			    const char *testid)
+{
+	/* Same revisions: no revision runvar of either job that the other lacks. */
+	return first_long(db, query(db,
+		"SELECT s.flight FROM steps s JOIN flights f ON f.flight = s.flight "
+		"WHERE s.job = ?1 AND s.testid = ?2 AND s.status = 'pass' AND s.flight <> ?3 "
+		"AND f.branch = ?4 AND f.blessing = 'real' "
+		"AND EXISTS (SELECT 1 FROM runvars b WHERE b.flight = ?3 AND b.job = ?1 "
+		"  AND b.name GLOB 'revision_?*') "
+		"AND NOT EXISTS (SELECT 1 FROM runvars a WHERE a.flight = s.flight AND a.job = ?1 "
+		"  AND a.name GLOB 'revision_?*' AND NOT EXISTS (SELECT 1 FROM runvars b "
+		"  WHERE b.flight = ?3 AND b.job = ?1 AND b.name = a.name AND b.value = a.value)) "
+		"AND NOT EXISTS (SELECT 1 FROM runvars b WHERE b.flight = ?3 AND b.job = ?1 "
+		"  AND b.name GLOB 'revision_?*' AND NOT EXISTS (SELECT 1 FROM runvars a "
+		"  WHERE a.flight = s.flight AND a.job = ?1 AND a.name = b.name AND a.value = b.value)) "
+		"ORDER BY s.flight DESC LIMIT 1", "ssis", job, testid, flight, branch));
+}
+
+long
+db_tested_flight(struct db *db, const char *branch, long before)
+{
+	return first_long(db, query(db,
+		"SELECT f.flight FROM flights f WHERE f.branch = ?1 AND f.blessing = 'real' "
+		"AND f.flight < ?2 AND EXISTS (SELECT 1 FROM tested_revisions t WHERE t.branch = ?1) "
+		"AND NOT EXISTS (SELECT 1 FROM tested_revisions t WHERE t.branch = ?1 "
+		"  AND NOT EXISTS (SELECT 1 FROM runvars r WHERE r.flight = f.flight "
+		"  AND r.name = 'revision_' || t.tree AND r.value = t.revision)) "
+		"AND NOT EXISTS (SELECT 1 FROM runvars r WHERE r.flight = f.flight "
+		"  AND r.name GLOB 'revision_?*' AND NOT EXISTS (SELECT 1 FROM tested_revisions t "
+		"  WHERE t.branch = ?1 AND 'revision_' || t.tree = r.name AND t.revision = r.value)) "
+		"ORDER BY f.flight DESC LIMIT 1", "si", branch, before));
+}
+
+/* The regression of the step a failure in flight belongs to: its id, 0, -1. */
+static long
+regression_id(struct db *db, const char *branch, const char *job, const char *testid,
+	      long flight)
+{
+	return first_long(db, query(db,
+		"SELECT id FROM regressions WHERE branch = ? AND job = ? AND testid = ? "
+		"AND first_fail <= ? AND (fixed_in IS NULL OR fixed_in > ?) "
+		"ORDER BY first_fail DESC LIMIT 1", "sssii", branch, job, testid, flight, flight));
+}
+
+int
+db_regression_fail(struct db *db, const char *branch, const char *job, const char *testid,
+		   long flight, int opens, long last_pass)
+{
+	long id = regression_id(db, branch, job, testid, flight);
+
+	if (id < 0)
+		return -1;
+	if (!id && opens) {
+		if (exec_stmt(db, "INSERT OR IGNORE INTO regressions (branch, job, testid, "
+			      "first_fail, last_pass, opened) VALUES (?, ?, ?, ?, nullif(?, 0), "
+			      "(SELECT coalesce(started, created) FROM flights WHERE flight = ?))",
+			      "sssiii", branch, job, testid, flight, last_pass, flight) < 0)
+			return -1;
+		id = regression_id(db, branch, job, testid, flight);
+		if (id < 0)
+			return -1;
+	}
+	if (!id)
+		return 0;
+	return exec_stmt(db, "INSERT OR IGNORE INTO regression_flights (regression, flight) "
+			 "VALUES (?, ?)", "ii", id, flight) < 0 ? -1 : 0;
+}
+
+int
+db_regression_pass(struct db *db, const char *branch, const char *job, const char *testid,
+		   long flight)
+{
+	return exec_stmt(db, "UPDATE regressions SET fixed_in = ? WHERE branch = ? AND job = ? "
+			 "AND testid = ? AND fixed_in IS NULL AND first_fail < ?",
+			 "isssi", flight, branch, job, testid, flight) < 0 ? -1 : 0;
+}
+
+#define REGRESSION_COLS "r.branch, r.job, r.testid, r.first_fail, coalesce(r.last_pass, 0), " \
+	"coalesce(r.fixed_in, 0), r.opened, (SELECT max(flight) FROM regression_flights " \
+	"WHERE regression = r.id), (SELECT count(*) FROM regression_flights WHERE regression = r.id)"
+
+static int
+read_regressions(struct db *db, sqlite3_stmt *st, struct db_regression **out, int *count)
+{
+	struct db_regression *r = NULL;
+	int n = 0, rc;
+
+	*out = NULL;
+	*count = 0;
+	if (!st)
+		return -1;
+	while ((rc = step_row(db, st)) > 0) {
+		r = xrealloc(r, sizeof(*r) * (size_t)(n + 1));
+		r[n].branch = col_text(st, 0);
+		r[n].job = col_text(st, 1);
+		r[n].testid = col_text(st, 2);
+		r[n].first_fail = col_long(st, 3);
+		r[n].last_pass = col_long(st, 4);
+		r[n].fixed_in = col_long(st, 5);
+		r[n].opened = col_long(st, 6);
+		r[n].last_fail = col_long(st, 7);
+		r[n].nflights = sqlite3_column_int(st, 8);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		db_regressions_free(r, n);
+		return -1;
+	}
+	*out = r;
+	*count = n;
+	return 0;
+}
+
+int
+db_regressions_list(struct db *db, const char *branch, int all, struct db_regression **out,
+		    int *count)
+{
+	return read_regressions(db, query(db, "SELECT " REGRESSION_COLS " FROM regressions r "
+		"WHERE (?1 IS NULL OR r.branch = ?1) AND (?2 OR r.fixed_in IS NULL) "
+		"ORDER BY r.branch, r.first_fail, r.job, r.testid", "si", branch, (long)all),
+		out, count);
+}
+
+int
+db_regression_of(struct db *db, const char *branch, const char *job, const char *testid,
+		 long flight, struct db_regression *out)
+{
+	struct db_regression *r;
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	if (read_regressions(db, query(db, "SELECT " REGRESSION_COLS " FROM regressions r "
+		"WHERE r.branch = ? AND r.job = ? AND r.testid = ? AND r.first_fail <= ? "
+		"AND (r.fixed_in IS NULL OR r.fixed_in > ?) ORDER BY r.first_fail DESC LIMIT 1",
+		"sssii", branch, job, testid, flight, flight), &r, &n) < 0)
+		return -1;
+	if (!n)
+		return 0;
+	*out = r[0];
+	free(r);
+	return 1;
+}
+
+void
+db_regressions_free(struct db_regression *r, int count)
+{
+	int i;
+
+	for (i = 0; r && i < count; i++) {
+		free(r[i].branch);
+		free(r[i].job);
+		free(r[i].testid);
+	}
+	free(r);
+}

@@ -191,4 +191,105 @@ int db_image_register(struct db *db, const char *name, const char *path,
 json_t *db_image_json(struct db *db, const char *name);	/* NULL if none or error */
 json_t *db_image_list_json(struct db *db);
 
+/*
+ * Regression analysis (pvci report, pvci regressions). A flight's
+ * revisions are its jobs' runvars revision_TREE; only `real` flights of the
+ * same branch count as history.
+ */
+struct db_flight_info {
+	long flight;
+	char *branch;
+	char *blessing;
+	long created;
+	long started;		/* 0 when not started */
+	long finished;		/* 0 when not finished */
+};
+/* 0, or -1 (reported; "no flight N" included). */
+int db_flight_info(struct db *db, long flight, struct db_flight_info *out);
+void db_flight_info_release(struct db_flight_info *f);
+
+struct db_revision {
+	char *tree;
+	char *revision;
+};
+/* The distinct (tree, revision) pairs of a flight, by tree; 0 or -1. */
+int db_flight_revisions(struct db *db, long flight, struct db_revision **out, int *count);
+void db_revisions_free(struct db_revision *r, int count);
+
+/* A step of a flight with its job's status. */
+struct db_step_result {
+	char *job;
+	char *testid;
+	int stepno;
+	enum status job_status;
+	enum status status;
+	char *note;
+};
+/* Every step of a flight, in recipe order; 0 or -1. */
+int db_flight_step_results(struct db *db, long flight, struct db_step_result **out,
+			   int *count);
+void db_step_results_free(struct db_step_result *r, int count);
+/*
+ * job's step testid in flight: 2 with *out filled, 1 when the flight has
+ * the job but not the step (out->job_status filled), 0 when not the job; -1.
+ */
+int db_step_result_in(struct db *db, long flight, const char *job, const char *testid,
+		      struct db_step_result *out);
+/*
+ * The latest real flight of branch before flight `before` in which job's
+ * step testid has a result (pass, fail, broken), or passed: the flight, 0
+ * when none, -1 on error.
+ */
+long db_step_last_result(struct db *db, const char *branch, long before, const char *job,
+			 const char *testid);
+long db_step_last_pass(struct db *db, const char *branch, long before, const char *job,
+		       const char *testid);
+/*
+ * The latest other real flight of branch in which the step passed and whose
+ * job had the same revisions as in flight (at least one): 0 none, -1.
+ */
+long db_step_pass_same_revisions(struct db *db, const char *branch, long flight,
+				 const char *job, const char *testid);
+/*
+ * The latest real flight of branch before `before` whose revisions are the
+ * branch's tested revisions (table tested_revisions): 0 when none are
+ * recorded or no flight has them, -1.
+ */
+long db_tested_flight(struct db *db, const char *branch, long before);
+/* The branch's tested revisions, by tree; 0 or -1. */
+int db_tested_revisions(struct db *db, const char *branch, struct db_revision **out,
+			int *count);
+
+/*
+ * The regressions table, per branch, job and step. Each call is idempotent,
+ * so judging a flight twice changes nothing:
+ * - db_regression_fail: flight failed the step; opens a regression when
+ *   none is open and opens is set (last_pass: the flight it passed in),
+ *   and records flight as failed in the open one;
+ * - db_regression_pass: flight passed it: an open regression opened before
+ *   it is fixed in flight.
+ */
+int db_regression_fail(struct db *db, const char *branch, const char *job,
+		       const char *testid, long flight, int opens, long last_pass);
+int db_regression_pass(struct db *db, const char *branch, const char *job,
+		       const char *testid, long flight);
+struct db_regression {
+	char *branch;
+	char *job;
+	char *testid;
+	long first_fail;
+	long last_pass;		/* 0 when unknown */
+	long fixed_in;		/* 0 while open */
+	long opened;		/* the first failing flight's start (or creation) */
+	long last_fail;
+	int nflights;		/* flights it failed in */
+};
+/* Regressions, open ones only unless all; branch NULL for every branch. 0 or -1. */
+int db_regressions_list(struct db *db, const char *branch, int all,
+			struct db_regression **out, int *count);
+/* The regression of the step that flight failed in: 1 found, 0 none, -1. */
+int db_regression_of(struct db *db, const char *branch, const char *job,
+		     const char *testid, long flight, struct db_regression *out);
+void db_regressions_free(struct db_regression *r, int count);
+
 #endif

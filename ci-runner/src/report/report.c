@@ -1,0 +1,526 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "judge.h"
+#include "log.h"
+#include "report.h"
+#include "util.h"
+
+/* One step that did not pass, judged. */
+struct row {
+	const struct db_step_result *step;	/* borrowed from the flight's results */
+	struct judgement j;
+	char *text;				/* "REGR. vs. 5", ... */
+	const struct allow_entry *allow;	/* the entry that allowed it */
+	const struct allow_entry *expired;	/* an entry that would have, expired */
+	struct db_regression reg;		/* its regression, when has_reg */
+	int has_reg;
+};
+
+struct report {
+	struct db_flight_info info;
+	struct db_step_result *steps;
+	int nsteps;
+	struct row *rows;
+	int nrows;
+	long tested;			/* the tested revisions' flight, 0 none */
+	int ntested_revs;		/* tested revisions recorded for the branch */
+	long that;			/* the flight whose revisions "that" shows */
+	struct db_revision *this_revs, *that_revs;
+	int nthis, nthat;
+	int blocks;
+	const char *verdict;
+};
+
+static void
+report_release(struct report *r)
+{
+	int i;
+
+	for (i = 0; i < r->nrows; i++) {
+		free(r->rows[i].text);
+		free(r->rows[i].reg.branch);
+		free(r->rows[i].reg.job);
+		free(r->rows[i].reg.testid);
+	}
+	free(r->rows);
+	db_step_results_free(r->steps, r->nsteps);
+	db_revisions_free(r->this_revs, r->nthis);
+	db_revisions_free(r->that_revs, r->nthat);
+	db_flight_info_release(&r->info);
+}
+
+/* Gathers what judge_step needs of a failed step's history. */
+static int
+history(struct db *db, const struct report *r, const struct db_step_result *s,
+	struct judge_input *in)
+{
+	const char *branch = r->info.branch;
+	long flight = r->info.flight;
+	struct db_step_result base;
+	int rc;
+
+	in->baseline = r->tested ? r->tested
+				 : db_step_last_result(db, branch, flight, s->job, s->testid);
+	if (in->baseline < 0)
+		return -1;
+	if (in->baseline) {
+		rc = db_step_result_in(db, in->baseline, s->job, s->testid, &base);
+		if (rc < 0)
+			return -1;
+		in->base_has_job = rc >= 1;
+		in->base_has_step = rc == 2;
+		in->base_job_status = base.job_status;
+		in->base_status = base.status;
+		/* The caller frees the note once the step is judged. */
+		in->base_note = base.note;
+		free(base.job);
+		free(base.testid);
+	}
+	in->last_pass = db_step_last_pass(db, branch, flight, s->job, s->testid);
+	in->pass_same = db_step_pass_same_revisions(db, branch, flight, s->job, s->testid);
+	if (in->last_pass < 0 || in->pass_same < 0) {
+		free((char *)in->base_note);
+		return -1;
+	}
+	return 0;
+}
+
+/* The steps worth a finding: not passed, and not merely skipped after a failure. */
+static int
+wants_finding(const struct db_step_result *s)
+{
+	if (s->status == STATUS_PASS)
+		return 0;
+	if (s->status == STATUS_SKIPPED)
+		return !status_is_final(s->job_status) || s->job_status == STATUS_ABORTED;
+	return 1;
+}
+
+static int
+judge_all(struct db *db, struct report *r, const struct report_opts *o)
+{
+	const char *blocked_job = NULL;
+	int i;
+
+	r->rows = xcalloc((size_t)r->nsteps + 1, sizeof(*r->rows));
+	for (i = 0; i < r->nsteps; i++) {
+		const struct db_step_result *s = &r->steps[i];
+		struct judge_input in = { .job_status = s->job_status, .status = s->status,
+					  .note = s->note };
+		struct row *row;
+
+		if (!wants_finding(s) && s->job_status != STATUS_BLOCKED)
+			continue;
+		/* A blocked job is one finding, on its first step. */
+		if (s->job_status == STATUS_BLOCKED) {
+			if (blocked_job && !strcmp(blocked_job, s->job))
+				continue;
+			blocked_job = s->job;
+		}
+		row = &r->rows[r->nrows++];
+		row->step = s;
+		if (s->status == STATUS_FAIL && s->job_status != STATUS_BLOCKED) {
+			if (history(db, r, s, &in) < 0)
+				return -1;
+			if (o->allow)
+				row->allow = allow_match(o->allow, s->job, s->testid, o->today,
+							 &row->expired);
+			in.allowed = row->allow != NULL;
+		}
+		row->j = judge_step(&in);
+		free((char *)in.base_note);
+		row->text = finding_text(&row->j);
+		if (row->j.blocks)
+			r->blocks = 1;
+		/* "That" is the newest baseline; a flaky pass elsewhere is none. */
+		if (row->j.finding != FINDING_PASS_IN && row->j.flight > r->that && !r->tested)
+			r->that = row->j.flight;
+	}
+	return 0;
+}
+
+/* Records the regressions a real flight opens, continues and fixes (idempotent). */
+static int
+record(struct db *db, struct report *r)
+{
+	const char *branch = r->info.branch;
+	long flight = r->info.flight;
+	int i, k;
+
+	if (db_begin(db) < 0)
+		return -1;
+	for (i = 0; i < r->nsteps; i++) {
+		const struct db_step_result *s = &r->steps[i];
+		const struct row *row = NULL;
+		int rc = 0;
+
+		for (k = 0; k < r->nrows; k++)
+			if (r->rows[k].step == s)
+				row = &r->rows[k];
+		if (s->status == STATUS_PASS)
+			rc = db_regression_pass(db, branch, s->job, s->testid, flight);
+		else if (s->status == STATUS_FAIL && row && row->j.finding != FINDING_PASS_IN)
+			rc = db_regression_fail(db, branch, s->job, s->testid, flight,
+						row->j.finding == FINDING_REGRESSION ||
+						row->j.finding == FINDING_ALLOWABLE, row->j.flight);
+		if (rc < 0) {
+			db_rollback(db);
+			return -1;
+		}
+	}
+	return db_commit(db);
+}
+
+static int
+lookup_regressions(struct db *db, struct report *r)
+{
+	int i;
+
+	for (i = 0; i < r->nrows; i++) {
+		struct row *row = &r->rows[i];
+		int rc;
+
+		if (row->step->status != STATUS_FAIL)
+			continue;
+		rc = db_regression_of(db, r->info.branch, row->step->job, row->step->testid,
+				      r->info.flight, &row->reg);
+		if (rc < 0)
+			return -1;
+		row->has_reg = rc;
+	}
+	return 0;
+}
+
+static const char *
+verdict(const struct report *r)
+{
+	int i, broken = 0, unfinished = 0;
+
+	for (i = 0; i < r->nrows; i++) {
+		if (r->rows[i].j.finding == FINDING_REGRESSION)
+			return "regressions - FAIL";
+		broken |= r->rows[i].j.finding == FINDING_BROKEN;
+		unfinished |= r->rows[i].j.finding == FINDING_UNFINISHED;
+	}
+	if (broken)
+		return "trouble: broken";
+	if (unfinished)
+		return "unfinished";
+	return r->nrows ? "tolerable FAIL" : "all pass";
+}
+
+char *
+report_failing_since(long first_fail, long opened, long now, int nflights)
+{
+	long days = now > opened ? (now - opened) / 86400 : 0;
+
+	return xasprintf("failing since %ld (%ld day%s, %d flight%s)", first_fail, days,
+			 days == 1 ? "" : "s", nflights, nflights == 1 ? "" : "s");
+}
+
+static char *
+baseline_why(const struct report *r)
+{
+	if (r->tested)
+		return xasprintf("flight %ld, the latest real flight of the tested revisions of "
+				 "branch '%s'", r->tested, r->info.branch);
+	return xasprintf("per step, the latest real flight of branch '%s' with a result for it "
+			 "(%s)", r->info.branch, r->ntested_revs
+			 ? "no real flight has the branch's tested revisions"
+			 : "no tested revisions recorded for the branch");
+}
+
+static void
+print_rows(const struct report *r, FILE *out, const char *title, int (*pick)(const struct row *))
+{
+	int i, any = 0;
+
+	for (i = 0; i < r->nrows; i++) {
+		const struct row *row = &r->rows[i];
+
+		if (!pick(row))
+			continue;
+		if (!any++)
+			fprintf(out, "\n%s\n", title);
+		fprintf(out, " %-28s %2d %-20s %-10s %s\n", row->step->job, row->step->stepno,
+			row->step->testid, status_name(row->step->status), row->text);
+	}
+}
+
+static int
+pick_blocking(const struct row *row)
+{
+	return row->j.blocks;
+}
+
+static int
+pick_flaky(const struct row *row)
+{
+	return row->j.finding == FINDING_PASS_IN;
+}
+
+static int
+pick_allowable(const struct row *row)
+{
+	return row->j.finding == FINDING_ALLOWABLE;
+}
+
+static int
+pick_other(const struct row *row)
+{
+	return !row->j.blocks && row->j.finding != FINDING_PASS_IN &&
+	       row->j.finding != FINDING_ALLOWABLE;
+}
+
+static void
+print_entry(FILE *out, const struct allow_entry *e)
+{
+	char date[11];
+
+	allow_format_date(e->until, date);
+	fprintf(out, " %s:%d %s%s%s until=%s reason=\"%s\"\n", e->file, e->line, e->job,
+		e->step ? " " : "", e->step ? e->step : "", date, e->reason);
+}
+
+static void
+print_text(const struct report *r, const struct report_opts *o, FILE *out, long now)
+{
+	char *why = baseline_why(r);
+	int i, any = 0;
+
+	fprintf(out, "flight %ld %s %s\n\n", r->info.flight, r->info.branch, r->info.blessing);
+	fprintf(out, "%s\n", r->blocks ? (r->nrows && !strcmp(r->verdict, "regressions - FAIL")
+		? "Regressions :-(" : "Blocking failures :-(")
+		: r->nrows ? "Failures :-/ but no regressions." : "Perfect :-)");
+	fprintf(out, "Verdict: %s\nBaseline: %s\n", r->verdict, why);
+	free(why);
+	print_rows(r, out, "Tests which did not succeed and are blocking,\n"
+		   "including tests which could not be run:", pick_blocking);
+	print_rows(r, out, "Tests which are failing intermittently (not blocking):", pick_flaky);
+	print_rows(r, out, "Tests which did not succeed, but are allowable:", pick_allowable);
+	print_rows(r, out, "Tests which did not succeed, but are not blocking:", pick_other);
+	for (i = 0; o->allow && i < o->allow->n; i++) {
+		const struct allow_entry *e = &o->allow->entries[i];
+
+		if (e->negate || e->until >= o->today)
+			continue;
+		if (!any++)
+			fprintf(out, "\nExpired allow entries (they no longer allow):\n");
+		print_entry(out, e);
+	}
+	any = 0;
+	for (i = 0; i < r->nrows; i++) {
+		const struct row *row = &r->rows[i];
+		char *since;
+
+		if (!row->has_reg)
+			continue;
+		if (!any++)
+			fprintf(out, "\nFailing since:\n");
+		since = report_failing_since(row->reg.first_fail, row->reg.opened, now,
+					     row->reg.nflights);
+		fprintf(out, " %-28s %-20s %s, last pass %ld\n", row->step->job,
+			row->step->testid, since, row->reg.last_pass);
+		free(since);
+	}
+	fprintf(out, "\nRevisions tested:\n");
+	for (i = 0; i < r->nthis; i++)
+		fprintf(out, " %-20s %s\n", r->this_revs[i].tree, r->this_revs[i].revision);
+	if (r->that) {
+		fprintf(out, "Baseline revisions (flight %ld):\n", r->that);
+		for (i = 0; i < r->nthat; i++)
+			fprintf(out, " %-20s %s\n", r->that_revs[i].tree, r->that_revs[i].revision);
+	}
+}
+
+static void
+print_mro(const struct report *r, FILE *out)
+{
+	int i;
+
+	fprintf(out, "flight %ld\n", r->info.flight);
+	for (i = 0; i < r->nthis; i++)
+		fprintf(out, "version this %s %s\n", r->this_revs[i].tree, r->this_revs[i].revision);
+	for (i = 0; i < r->nthat; i++)
+		fprintf(out, "version that %s %s\n", r->that_revs[i].tree, r->that_revs[i].revision);
+	for (i = 0; i < r->nrows; i++) {
+		const struct row *row = &r->rows[i];
+
+		switch (row->j.finding) {
+		case FINDING_REGRESSION:
+			fprintf(out, "regression %s %s %ld\n", row->step->job, row->step->testid,
+				row->j.flight);
+			break;
+		case FINDING_BROKEN:
+			fprintf(out, "broken-step %s %s\n", row->step->job, row->step->testid);
+			break;
+		case FINDING_NEVER_PASS:
+			fprintf(out, "never-passed %s %s\n", row->step->job, row->step->testid);
+			break;
+		case FINDING_BLOCKED_NA:
+			fprintf(out, "blocked %s\n", row->step->job);
+			break;
+		case FINDING_LIKE:
+		case FINDING_FAILED_IN:
+		case FINDING_BLOCKED_IN:
+		case FINDING_UNTESTED:
+		case FINDING_PASS_IN:
+		case FINDING_UNFINISHED:
+		case FINDING_ALLOWABLE:
+			break;
+		}
+	}
+	/* Neither when something blocks: a push script reads the absence. */
+	if (!r->blocks)
+		fprintf(out, "%s\n", r->nrows ? "tolerable" : "perfect");
+}
+
+static json_t *
+revs_json(const struct db_revision *revs, int n)
+{
+	json_t *o = json_object();
+	int i;
+
+	for (i = 0; i < n; i++)
+		json_object_set_new(o, revs[i].tree, json_string(revs[i].revision));
+	return o;
+}
+
+static json_t *
+entry_json(const struct allow_entry *e)
+{
+	char date[11];
+
+	allow_format_date(e->until, date);
+	return json_pack("{s:s,s:i,s:s,s:s?,s:s,s:s}", "file", e->file, "line", e->line,
+			 "job", e->job, "step", e->step, "until", date, "reason", e->reason);
+}
+
+static int
+print_json(const struct report *r, const struct report_opts *o, FILE *out, long now)
+{
+	json_t *root, *rows = json_array(), *expired = json_array();
+	char *why = baseline_why(r);
+	int i, rc;
+
+	for (i = 0; i < r->nrows; i++) {
+		const struct row *row = &r->rows[i];
+		json_t *f = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:b}", "job", row->step->job,
+				      "stepno", row->step->stepno, "step", row->step->testid,
+				      "status", status_name(row->step->status),
+				      "finding", finding_name(row->j.finding), "text", row->text,
+				      "blocks", row->j.blocks);
+
+		json_object_set_new(f, "flight", row->j.flight ? json_integer(row->j.flight)
+							       : json_integer(r->info.flight));
+		if (row->allow)
+			json_object_set_new(f, "allowed_by", entry_json(row->allow));
+		if (row->expired)
+			json_object_set_new(f, "expired_allow", entry_json(row->expired));
+		if (row->has_reg) {
+			char *since = report_failing_since(row->reg.first_fail, row->reg.opened,
+							   now, row->reg.nflights);
+
+			json_object_set_new(f, "failing_since", json_pack("{s:i,s:i,s:i,s:s}",
+				"flight", (json_int_t)row->reg.first_fail,
+				"last_pass", (json_int_t)row->reg.last_pass,
+				"flights", row->reg.nflights, "text", since));
+			free(since);
+		}
+		json_array_append_new(rows, f);
+	}
+	for (i = 0; o->allow && i < o->allow->n; i++)
+		if (!o->allow->entries[i].negate && o->allow->entries[i].until < o->today)
+			json_array_append_new(expired, entry_json(&o->allow->entries[i]));
+	root = json_pack("{s:i,s:s,s:s,s:s,s:b,s:{s:o,s:s},s:o,s:o,s:o,s:o}",
+			 "flight", (json_int_t)r->info.flight, "branch", r->info.branch,
+			 "blessing", r->info.blessing, "verdict", r->verdict, "blocks", r->blocks,
+			 "baseline", "flight", r->tested ? json_integer(r->tested) : json_null(),
+			 "why", why, "findings", rows, "expired_allow", expired,
+			 "revisions", revs_json(r->this_revs, r->nthis),
+			 "baseline_revisions", revs_json(r->that_revs, r->nthat));
+	free(why);
+	if (!root)
+		return errorx("report of flight %ld: cannot build the JSON", r->info.flight);
+	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+	json_decref(root);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out)
+{
+	struct report r;
+	struct db_revision *tested_revs = NULL;
+	long now = (long)time(NULL);
+	int rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	if (db_flight_info(db, flight, &r.info) < 0)
+		return -1;
+	if (db_flight_step_results(db, flight, &r.steps, &r.nsteps) < 0 ||
+	    db_flight_revisions(db, flight, &r.this_revs, &r.nthis) < 0 ||
+	    db_tested_revisions(db, r.info.branch, &tested_revs, &r.ntested_revs) < 0)
+		goto out;
+	db_revisions_free(tested_revs, r.ntested_revs);
+	r.tested = db_tested_flight(db, r.info.branch, flight);
+	if (r.tested < 0)
+		goto out;
+	r.that = r.tested;
+	if (judge_all(db, &r, o) < 0)
+		goto out;
+	if (r.that && db_flight_revisions(db, r.that, &r.that_revs, &r.nthat) < 0)
+		goto out;
+	if (o->record && !strcmp(r.info.blessing, "real") && record(db, &r) < 0)
+		goto out;
+	if (lookup_regressions(db, &r) < 0)
+		goto out;
+	r.verdict = verdict(&r);
+	switch (o->format) {
+	case REPORT_TEXT:
+		print_text(&r, o, out, now);
+		break;
+	case REPORT_MRO:
+		print_mro(&r, out);
+		break;
+	case REPORT_JSON:
+		if (print_json(&r, o, out, now) < 0)
+			goto out;
+		break;
+	}
+	rc = r.blocks;
+out:
+	report_release(&r);
+	return rc;
+}
+
+int
+report_regressions(struct db *db, const char *branch, int all, long now, FILE *out)
+{
+	struct db_regression *regs;
+	int i, n;
+
+	if (db_regressions_list(db, branch, all, &regs, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		char *since = report_failing_since(regs[i].first_fail, regs[i].opened, now,
+						   regs[i].nflights);
+
+		fprintf(out, "%s %s %s: ", regs[i].branch, regs[i].job, regs[i].testid);
+		if (regs[i].fixed_in)
+			fprintf(out, "failed since %ld, fixed in %ld (%d flight%s)", regs[i].first_fail,
+				regs[i].fixed_in, regs[i].nflights, regs[i].nflights == 1 ? "" : "s");
+		else
+			fputs(since, out);
+		fprintf(out, ", last pass %ld\n", regs[i].last_pass);
+		free(since);
+	}
+	db_regressions_free(regs, n);
+	return 0;
+}
