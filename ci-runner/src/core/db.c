@@ -1674,3 +1674,82 @@ db_regressions_free(struct db_regression *r, int count)
 	}
 	free(r);
 }
+
+int
+db_flight_measurements(struct db *db, long flight, struct db_measurement **out, int *count)
+{
+	struct db_measurement *m = NULL;
+	sqlite3_stmt *st;
+	int n = 0, rc;
+
+	*out = NULL;
+	*count = 0;
+	st = query(db, "SELECT m.job, m.stepno, s.testid, s.status, m.metric, m.value, m.unit "
+		   "FROM measurements m JOIN steps s USING (flight, job, stepno) "
+		   "JOIN jobs j USING (flight, job) WHERE m.flight = ? "
+		   "ORDER BY j.ordinal, m.stepno, m.id", "i", flight);
+	if (!st)
+		return -1;
+	while ((rc = step_row(db, st)) > 0) {
+		m = xrealloc(m, sizeof(*m) * (size_t)(n + 1));
+		memset(&m[n], 0, sizeof(*m));
+		m[n].job = col_text(st, 0);
+		m[n].stepno = sqlite3_column_int(st, 1);
+		m[n].testid = col_text(st, 2);
+		m[n].metric = col_text(st, 4);
+		m[n].value = sqlite3_column_double(st, 5);
+		m[n].unit = col_text(st, 6);
+		if (col_status(db, st, 3, &m[n++].status) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		db_measurements_free(m, n);
+		return -1;
+	}
+	*out = m;
+	*count = n;
+	return 0;
+}
+
+void
+db_measurements_free(struct db_measurement *m, int count)
+{
+	int i;
+
+	for (i = 0; m && i < count; i++) {
+		free(m[i].job);
+		free(m[i].testid);
+		free(m[i].metric);
+		free(m[i].unit);
+	}
+	free(m);
+}
+
+int
+db_metric_history(struct db *db, const char *branch, long before, const char *job,
+		  const char *metric, int k, double *values, long *flights)
+{
+	sqlite3_stmt *st;
+	int n = 0, rc = 0;
+
+	st = query(db, "SELECT m.value, m.flight FROM measurements m "
+		   "JOIN steps s USING (flight, job, stepno) JOIN flights f ON f.flight = m.flight "
+		   "WHERE m.job = ? AND m.metric = ? AND m.flight < ? AND s.status = 'pass' "
+		   "AND f.branch = ? AND f.blessing = 'real' ORDER BY m.flight DESC, m.id DESC "
+		   "LIMIT ?", "ssisi", job, metric, before, branch, (long)k);
+	if (!st)
+		return -1;
+	while (n < k && (rc = step_row(db, st)) > 0) {
+		values[n] = sqlite3_column_double(st, 0);
+		flights[n++] = col_long(st, 1);
+	}
+	if (n < k && rc < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return n;
+}

@@ -292,4 +292,25 @@ int db_regression_of(struct db *db, const char *branch, const char *job,
 		     const char *testid, long flight, struct db_regression *out);
 void db_regressions_free(struct db_regression *r, int count);
 
+/* The measurements of a flight, with the step that took them. */
+struct db_measurement {
+	char *job;
+	int stepno;
+	char *testid;
+	enum status status;	/* of that step */
+	char *metric;
+	double value;
+	char *unit;
+};
+int db_flight_measurements(struct db *db, long flight, struct db_measurement **out,
+			   int *count);
+void db_measurements_free(struct db_measurement *m, int count);
+/*
+ * The metric's values of job in the last k real flights of branch before
+ * `before` where the step that measured it passed, newest first: values[]
+ * and flights[] (k entries each); the number found, or -1.
+ */
+int db_metric_history(struct db *db, const char *branch, long before, const char *job,
+		      const char *metric, int k, double *values, long *flights);
+
 #endif

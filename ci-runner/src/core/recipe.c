@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "recipe.h"
+#include "tolerance.h"
 #include "util.h"
 
 /* Messages after this many are not printed; one is enough to refuse. */
@@ -1454,6 +1455,16 @@ check_job(struct check *c, struct recipe_job *job)
 
 		d = reader(&rs, rv->name, &stepno);
 		if (!d) {
+			/* pvci report reads the tolerances of measurements. */
+			if (strncmp(rv->name, TOLERANCE_PREFIX, strlen(TOLERANCE_PREFIX)) == 0) {
+				struct tolerance tol;
+
+				if (tolerance_parse(rv->value, &tol) < 0)
+					cerr(c, rv->pos, "job '%s': runvar '%s' must be a tolerance "
+					     "such as \"-20%%\" or \"+50%%\", not '%.100s'",
+					     job->name, rv->name, rv->value);
+				continue;
+			}
 			/* The recipe's runvars are for all jobs: checked once, below. */
 			if (rv->origin == RUNVAR_IN_RECIPE || (rv->origin == RUNVAR_GIVEN &&
 			    set_by_pvci(c->r, job, rv->name)))

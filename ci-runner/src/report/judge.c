@@ -1,3 +1,5 @@
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "judge.h"
@@ -15,6 +17,7 @@ static const char *const finding_names[] = {
 	[FINDING_PASS_IN] = "pass-in",
 	[FINDING_UNFINISHED] = "unfinished",
 	[FINDING_ALLOWABLE] = "allowable",
+	[FINDING_PERF] = "perf-regression",
 };
 
 const char *
@@ -97,6 +100,8 @@ finding_text(const struct judgement *j)
 		return xasprintf("pass in %ld", j->flight);
 	case FINDING_ALLOWABLE:
 		return xasprintf("allowable (REGR. vs. %ld)", j->flight);
+	case FINDING_PERF:
+		return xasprintf("perf REGR. vs. %ld", j->flight);
 	case FINDING_UNTESTED:
 		return xstrdup("baseline untested");
 	case FINDING_NEVER_PASS:
@@ -109,4 +114,29 @@ finding_text(const struct judgement *j)
 		return xstrdup("unfinished");
 	}
 	return xstrdup("?");
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+judge_metric(double value, double *history, int n, const struct tolerance *t,
+	     struct metric_judgement *out)
+{
+	double m;
+
+	if (n <= 0)
+		return -1;
+	qsort(history, (size_t)n, sizeof(*history), cmp_double);
+	m = n % 2 ? history[n / 2] : (history[n / 2 - 1] + history[n / 2]) / 2;
+	out->median = m;
+	out->change = m != 0 ? (value - m) / fabs(m) : 0;
+	out->regressed = t->sign < 0 ? value < m - fabs(m) * t->fraction
+				     : value > m + fabs(m) * t->fraction;
+	return 0;
 }

@@ -8,6 +8,7 @@
 #define PVCI_JUDGE_H
 
 #include "status.h"
+#include "tolerance.h"
 
 enum finding {
 	FINDING_REGRESSION,	/* "REGR. vs. N": passed in the baseline N; blocks */
@@ -21,8 +22,9 @@ enum finding {
 	FINDING_PASS_IN,	/* "pass in N": passed in flight N of the same revisions */
 	FINDING_UNFINISHED,	/* "unfinished": still queued or running; blocks */
 	FINDING_ALLOWABLE,	/* "allowable": a regression an allow entry excuses */
+	FINDING_PERF,		/* "perf REGR. vs. N": a measurement beyond its tolerance; blocks */
 };
-#define FINDING_LAST FINDING_ALLOWABLE
+#define FINDING_LAST FINDING_PERF
 
 /* What is known of one step that did not pass, and of its history. */
 struct judge_input {
@@ -52,5 +54,18 @@ struct judgement judge_step(const struct judge_input *in);
 const char *finding_name(enum finding f);
 /* "REGR. vs. 5", "like 5", "never pass", ...; caller frees. */
 char *finding_text(const struct judgement *j);
+
+/* A measurement against the median of its history. */
+struct metric_judgement {
+	double median;
+	double change;		/* relative to the median: -0.25 for 25 % below */
+	int regressed;		/* beyond the tolerance, the wrong way */
+};
+/*
+ * Judges value against the median of history[0..n) (reordered here):
+ * 0 with *out filled, -1 when there is no history (n == 0).
+ */
+int judge_metric(double value, double *history, int n, const struct tolerance *t,
+		 struct metric_judgement *out);
 
 #endif

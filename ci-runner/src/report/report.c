@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "db.h"
+#include "tolerance.h"
 #include "judge.h"
 #include "log.h"
 #include "report.h"
@@ -19,12 +20,17 @@ struct row {
 	const struct allow_entry *expired;	/* an entry that would have, expired */
 	struct db_regression reg;		/* its regression, when has_reg */
 	int has_reg;
+	const struct db_measurement *m;		/* a performance finding's measurement */
+	struct metric_judgement mj;
+	int nhist;				/* flights its median is of */
 };
 
 struct report {
 	struct db_flight_info info;
 	struct db_step_result *steps;
 	int nsteps;
+	struct db_measurement *ms;
+	int nms;
 	struct row *rows;
 	int nrows;
 	long tested;			/* the tested revisions' flight, 0 none */
@@ -49,6 +55,7 @@ report_release(struct report *r)
 	}
 	free(r->rows);
 	db_step_results_free(r->steps, r->nsteps);
+	db_measurements_free(r->ms, r->nms);
 	db_revisions_free(r->this_revs, r->nthis);
 	db_revisions_free(r->that_revs, r->nthat);
 	db_flight_info_release(&r->info);
@@ -107,7 +114,7 @@ judge_all(struct db *db, struct report *r, const struct report_opts *o)
 	const char *blocked_job = NULL;
 	int i;
 
-	r->rows = xcalloc((size_t)r->nsteps + 1, sizeof(*r->rows));
+	r->rows = xcalloc((size_t)r->nsteps + (size_t)r->nms + 1, sizeof(*r->rows));
 	for (i = 0; i < r->nsteps; i++) {
 		const struct db_step_result *s = &r->steps[i];
 		struct judge_input in = { .job_status = s->job_status, .status = s->status,
@@ -144,6 +151,81 @@ judge_all(struct db *db, struct report *r, const struct report_opts *o)
 	return 0;
 }
 
+/* The step that took measurement m, among the flight's steps. */
+static const struct db_step_result *
+step_of(const struct report *r, const struct db_measurement *m)
+{
+	int i;
+
+	for (i = 0; i < r->nsteps; i++)
+		if (r->steps[i].stepno == m->stepno && !strcmp(r->steps[i].job, m->job))
+			return &r->steps[i];
+	return NULL;
+}
+
+/*
+ * Measurements of passed steps whose job sets a tolerance for the metric,
+ * against the median of the job's last TOLERANCE_HISTORY passing real
+ * flights: beyond it, a performance regression.
+ */
+static int
+judge_measurements(struct db *db, struct report *r, const struct report_opts *o)
+{
+	double hist[TOLERANCE_HISTORY];
+	long flights[TOLERANCE_HISTORY];
+	int i;
+
+	for (i = 0; i < r->nms; i++) {
+		const struct db_measurement *m = &r->ms[i];
+		const struct db_step_result *s = step_of(r, m);
+		struct metric_judgement mj;
+		struct tolerance tol;
+		struct row *row;
+		char *name, *value = NULL;
+		int rc, n;
+
+		if (!s || m->status != STATUS_PASS)
+			continue;
+		name = xasprintf("%s%s", TOLERANCE_PREFIX, m->metric);
+		rc = db_runvar_read(db, r->info.flight, m->job, name, &value);
+		free(name);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			continue;
+		if (tolerance_parse(value, &tol) < 0) {
+			errorx("flight %ld job '%s': tolerance '%s' of '%s' is not -N%% or +N%%",
+			       r->info.flight, m->job, value, m->metric);
+			free(value);
+			return -1;
+		}
+		free(value);
+		n = db_metric_history(db, r->info.branch, r->info.flight, m->job, m->metric,
+				      TOLERANCE_HISTORY, hist, flights);
+		if (n < 0)
+			return -1;
+		if (judge_metric(m->value, hist, n, &tol, &mj) < 0 || !mj.regressed)
+			continue;
+		row = &r->rows[r->nrows++];
+		row->step = s;
+		row->m = m;
+		row->mj = mj;
+		row->nhist = n;
+		if (o->allow)
+			row->allow = allow_match(o->allow, s->job, s->testid, o->today, &row->expired);
+		row->j.finding = row->allow ? FINDING_ALLOWABLE : FINDING_PERF;
+		row->j.flight = flights[0];
+		row->j.blocks = !row->allow;
+		row->text = xasprintf("%sperf REGR. vs. %ld: %s %g %s, %+.1f%% from the median "
+				      "%g of %d flight%s%s", row->allow ? "allowable (" : "",
+				      flights[0], m->metric, m->value, m->unit, 100 * mj.change,
+				      mj.median, n, n == 1 ? "" : "s", row->allow ? ")" : "");
+		if (row->j.blocks)
+			r->blocks = 1;
+	}
+	return 0;
+}
+
 /* Records the regressions a real flight opens, continues and fixes (idempotent). */
 static int
 record(struct db *db, struct report *r)
@@ -160,7 +242,7 @@ record(struct db *db, struct report *r)
 		int rc = 0;
 
 		for (k = 0; k < r->nrows; k++)
-			if (r->rows[k].step == s)
+			if (r->rows[k].step == s && !r->rows[k].m)
 				row = &r->rows[k];
 		if (s->status == STATUS_PASS)
 			rc = db_regression_pass(db, branch, s->job, s->testid, flight);
@@ -185,7 +267,7 @@ lookup_regressions(struct db *db, struct report *r)
 		struct row *row = &r->rows[i];
 		int rc;
 
-		if (row->step->status != STATUS_FAIL)
+		if (row->step->status != STATUS_FAIL || row->m)
 			continue;
 		rc = db_regression_of(db, r->info.branch, row->step->job, row->step->testid,
 				      r->info.flight, &row->reg);
@@ -202,7 +284,8 @@ verdict(const struct report *r)
 	int i, broken = 0, unfinished = 0;
 
 	for (i = 0; i < r->nrows; i++) {
-		if (r->rows[i].j.finding == FINDING_REGRESSION)
+		if (r->rows[i].j.finding == FINDING_REGRESSION ||
+		    r->rows[i].j.finding == FINDING_PERF)
 			return "regressions - FAIL";
 		broken |= r->rows[i].j.finding == FINDING_BROKEN;
 		unfinished |= r->rows[i].j.finding == FINDING_UNFINISHED;
@@ -359,6 +442,10 @@ print_mro(const struct report *r, FILE *out)
 		case FINDING_BROKEN:
 			fprintf(out, "broken-step %s %s\n", row->step->job, row->step->testid);
 			break;
+		case FINDING_PERF:
+			fprintf(out, "perf-regression %s %s %s %ld\n", row->step->job,
+				row->step->testid, row->m->metric, row->j.flight);
+			break;
 		case FINDING_NEVER_PASS:
 			fprintf(out, "never-passed %s %s\n", row->step->job, row->step->testid);
 			break;
@@ -418,6 +505,11 @@ print_json(const struct report *r, const struct report_opts *o, FILE *out, long 
 
 		json_object_set_new(f, "flight", row->j.flight ? json_integer(row->j.flight)
 							       : json_integer(r->info.flight));
+		if (row->m)
+			json_object_set_new(f, "measurement", json_pack("{s:s,s:f,s:s,s:f,s:f,s:i}",
+				"metric", row->m->metric, "value", row->m->value, "unit", row->m->unit,
+				"median", row->mj.median, "change", row->mj.change,
+				"flights", row->nhist));
 		if (row->allow)
 			json_object_set_new(f, "allowed_by", entry_json(row->allow));
 		if (row->expired)
@@ -465,6 +557,7 @@ report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out
 	if (db_flight_info(db, flight, &r.info) < 0)
 		return -1;
 	if (db_flight_step_results(db, flight, &r.steps, &r.nsteps) < 0 ||
+	    db_flight_measurements(db, flight, &r.ms, &r.nms) < 0 ||
 	    db_flight_revisions(db, flight, &r.this_revs, &r.nthis) < 0 ||
 	    db_tested_revisions(db, r.info.branch, &tested_revs, &r.ntested_revs) < 0)
 		goto out;
@@ -473,7 +566,7 @@ report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out
 	if (r.tested < 0)
 		goto out;
 	r.that = r.tested;
-	if (judge_all(db, &r, o) < 0)
+	if (judge_all(db, &r, o) < 0 || judge_measurements(db, &r, o) < 0)
 		goto out;
 	if (r.that && db_flight_revisions(db, r.that, &r.that_revs, &r.nthat) < 0)
 		goto out;

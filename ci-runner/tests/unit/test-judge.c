@@ -125,12 +125,71 @@ test_names(void **state)
 	assert_string_equal(finding_name(FINDING_NEVER_PASS), "never-pass");
 }
 
+static void
+test_tolerance_parse(void **state)
+{
+	static const struct { const char *s; int ok, sign; double fraction; } tcases[] = {
+		{ "-20%", 1, -1, 0.2 }, { "+50%", 1, 1, 0.5 }, { "-2.5%", 1, -1, 0.025 },
+		{ "-0%", 1, -1, 0 }, { "20%", 0, 0, 0 }, { "-20", 0, 0, 0 }, { "-%", 0, 0, 0 },
+		{ "-inf%", 0, 0, 0 }, { "-1e3%", 0, 0, 0 }, { "-1001%", 0, 0, 0 },
+		{ "- 20%", 0, 0, 0 }, { "-.5%", 0, 0, 0 }, { "-1.2.3%", 0, 0, 0 }, { "", 0, 0, 0 },
+	};
+	struct tolerance t;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(tolerance_parse(NULL, &t), -1);
+	for (i = 0; i < sizeof(tcases) / sizeof(tcases[0]); i++) {
+		print_message("# '%s'\n", tcases[i].s);
+		assert_int_equal(tolerance_parse(tcases[i].s, &t) == 0, tcases[i].ok);
+		if (tcases[i].ok) {
+			assert_int_equal(t.sign, tcases[i].sign);
+			assert_true(t.fraction > tcases[i].fraction - 1e-9 &&
+				    t.fraction < tcases[i].fraction + 1e-9);
+		}
+	}
+}
+
+static void
+test_metric(void **state)
+{
+	struct tolerance down = { -1, 0.2 }, up = { 1, 0.5 };
+	struct metric_judgement mj;
+	double odd[] = { 110, 90, 100 }, even[] = { 85, 110, 90, 100 }, one[] = { 10 };
+
+	(void)state;
+	assert_int_equal(judge_metric(1, odd, 0, &down, &mj), -1);
+	/* Median of an odd history is its middle value: 100. */
+	assert_int_equal(judge_metric(80, odd, 3, &down, &mj), 0);
+	assert_true(mj.median == 100);
+	assert_int_equal(mj.regressed, 0);	/* exactly at the tolerance */
+	assert_int_equal(judge_metric(79.9, odd, 3, &down, &mj), 0);
+	assert_int_equal(mj.regressed, 1);
+	/* Of an even one, the mean of the two middle values: 95. */
+	assert_int_equal(judge_metric(70, even, 4, &down, &mj), 0);
+	assert_true(mj.median == 95);
+	assert_true(mj.change < -0.263 && mj.change > -0.264);
+	assert_int_equal(mj.regressed, 1);
+	/* Faster is never a regression when lower is worse. */
+	assert_int_equal(judge_metric(1000, even, 4, &down, &mj), 0);
+	assert_int_equal(mj.regressed, 0);
+	/* Higher is worse (seconds): 16 s against 10 s is beyond +50 %. */
+	assert_int_equal(judge_metric(16, one, 1, &up, &mj), 0);
+	assert_int_equal(mj.regressed, 1);
+	assert_int_equal(judge_metric(15, one, 1, &up, &mj), 0);
+	assert_int_equal(mj.regressed, 0);
+	assert_int_equal(judge_metric(1, one, 1, &up, &mj), 0);
+	assert_int_equal(mj.regressed, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_tolerance_parse),
+		cmocka_unit_test(test_metric),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
