@@ -1520,13 +1520,20 @@ long
 db_step_pass_same_revisions(struct db *db, const char *branch, long flight, const char *job,
 			    const char *testid)
 {
-	/* Same revisions: no revision runvar of either job that the other lacks. */
+	/*
+	 * Candidates come from the index on runvars (name, value): the flights
+	 * whose job has this flight's first revision; then no revision runvar
+	 * of either job may lack its twin in the other. CROSS JOIN keeps that
+	 * order: left to itself, SQLite walks every pass of the step instead.
+	 */
 	return first_long(db, query(db,
-		"SELECT s.flight FROM steps s JOIN flights f ON f.flight = s.flight "
-		"WHERE s.job = ?1 AND s.testid = ?2 AND s.status = 'pass' AND s.flight <> ?3 "
-		"AND f.branch = ?4 AND f.blessing = 'real' "
-		"AND EXISTS (SELECT 1 FROM runvars b WHERE b.flight = ?3 AND b.job = ?1 "
-		"  AND b.name GLOB 'revision_?*') "
+		"SELECT s.flight FROM runvars r0 "
+		"CROSS JOIN runvars c ON c.name = r0.name AND c.value = r0.value AND c.job = ?1 "
+		"CROSS JOIN steps s ON s.flight = c.flight AND s.job = ?1 AND s.testid = ?2 "
+		"CROSS JOIN flights f ON f.flight = s.flight "
+		"WHERE r0.flight = ?3 AND r0.job = ?1 AND r0.name = (SELECT min(name) FROM runvars "
+		"  WHERE flight = ?3 AND job = ?1 AND name GLOB 'revision_?*') "
+		"AND s.status = 'pass' AND s.flight <> ?3 AND f.branch = ?4 AND f.blessing = 'real' "
 		"AND NOT EXISTS (SELECT 1 FROM runvars a WHERE a.flight = s.flight AND a.job = ?1 "
 		"  AND a.name GLOB 'revision_?*' AND NOT EXISTS (SELECT 1 FROM runvars b "
 		"  WHERE b.flight = ?3 AND b.job = ?1 AND b.name = a.name AND b.value = a.value)) "
@@ -1539,15 +1546,20 @@ db_step_pass_same_revisions(struct db *db, const char *branch, long flight, cons
 long
 db_tested_flight(struct db *db, const char *branch, long before)
 {
+	/* Candidates: the flights with the tested revision of one tree (index). */
 	return first_long(db, query(db,
-		"SELECT f.flight FROM flights f WHERE f.branch = ?1 AND f.blessing = 'real' "
-		"AND f.flight < ?2 AND EXISTS (SELECT 1 FROM tested_revisions t WHERE t.branch = ?1) "
-		"AND NOT EXISTS (SELECT 1 FROM tested_revisions t WHERE t.branch = ?1 "
+		"SELECT DISTINCT f.flight FROM tested_revisions t "
+		"CROSS JOIN runvars c ON c.name = 'revision_' || t.tree AND c.value = t.revision "
+		"CROSS JOIN flights f ON f.flight = c.flight "
+		"WHERE t.branch = ?1 AND t.tree = (SELECT min(tree) FROM tested_revisions "
+		"  WHERE branch = ?1) "
+		"AND f.branch = ?1 AND f.blessing = 'real' AND f.flight < ?2 "
+		"AND NOT EXISTS (SELECT 1 FROM tested_revisions t2 WHERE t2.branch = ?1 "
 		"  AND NOT EXISTS (SELECT 1 FROM runvars r WHERE r.flight = f.flight "
-		"  AND r.name = 'revision_' || t.tree AND r.value = t.revision)) "
+		"  AND r.name = 'revision_' || t2.tree AND r.value = t2.revision)) "
 		"AND NOT EXISTS (SELECT 1 FROM runvars r WHERE r.flight = f.flight "
-		"  AND r.name GLOB 'revision_?*' AND NOT EXISTS (SELECT 1 FROM tested_revisions t "
-		"  WHERE t.branch = ?1 AND 'revision_' || t.tree = r.name AND t.revision = r.value)) "
+		"  AND r.name GLOB 'revision_?*' AND NOT EXISTS (SELECT 1 FROM tested_revisions t3 "
+		"  WHERE t3.branch = ?1 AND 'revision_' || t3.tree = r.name AND t3.revision = r.value)) "
 		"ORDER BY f.flight DESC LIMIT 1", "si", branch, before));
 }
 
