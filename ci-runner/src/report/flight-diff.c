@@ -117,6 +117,15 @@ collect_revisions(const struct db_diff_flight *f, int *count)
 	return out;
 }
 
+static int
+cmp_revision(const void *x, const void *y)
+{
+	const struct fdiff_revision *p = x, *q = y;
+	int c = strcmp(p->tree, q->tree);
+
+	return c ? c : p->built - q->built;
+}
+
 static void
 diff_revisions(struct flight_diff *d, const struct db_diff_flight *a,
 	       const struct db_diff_flight *b)
@@ -145,6 +154,14 @@ diff_revisions(struct flight_diff *d, const struct db_diff_flight *a,
 	}
 	free(ra);
 	free(rb);
+	for (i = 0; i < d->nrevisions; i++) {
+		struct fdiff_revision *r = &d->revisions[i];
+
+		r->built = !strncmp(r->name, "built_", 6);
+		r->tree = r->name + (r->built ? 15 : 9);
+	}
+	if (d->nrevisions)
+		qsort(d->revisions, (size_t)d->nrevisions, sizeof(*d->revisions), cmp_revision);
 }
 
 static void
@@ -430,11 +447,12 @@ flight_diff_text(const struct flight_diff *d, struct strbuf *out)
 
 	strbuf_adds(out, "\nrevisions:\n");
 	for (i = w = 0; i < d->nrevisions; i++)
-		w = max_int(w, label_len(d->revisions[i].name, NULL, NULL));
+		w = max_int(w, label_len(d->revisions[i].tree, d->revisions[i].built ? "(built)" : NULL,
+					 NULL));
 	for (i = 0; i < d->nrevisions; i++) {
 		const struct fdiff_revision *r = &d->revisions[i];
 
-		add_label(out, w, r->name, NULL, NULL);
+		add_label(out, w, r->tree, r->built ? "(built)" : NULL, NULL);
 		if (r->a && r->b && !strcmp(r->a, r->b))
 			strbuf_addf(out, "%s (same)\n", r->a);
 		else
@@ -509,7 +527,8 @@ flight_diff_json(const struct flight_diff *d)
 	for (i = 0; i < d->nrevisions; i++) {
 		const struct fdiff_revision *r = &d->revisions[i];
 
-		json_array_append_new(arr, json_pack("{s:s, s:o, s:o, s:b}", "name", r->name,
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o, s:o, s:b}", "tree", r->tree,
+						     "name", r->name, "built", r->built,
 						     "a", str_or_null(r->a), "b", str_or_null(r->b),
 						     "changed", cmp_str(r->a, r->b) != 0));
 	}

@@ -3,7 +3,8 @@
  * the rows db_diff_flight gives and computes, prints nothing itself.
  *
  *   revisions     per tree, the revision_TREE and built_revision_TREE
- *                 runvars (every distinct non-empty value across the jobs)
+ *                 runvars (every distinct non-empty value across the jobs),
+ *                 ordered by tree, the requested revision first
  *   statuses      jobs and steps (by the recipe's testid) whose status
  *                 changed or that are in one flight only; the steps of a
  *                 job in one flight only are not listed, the job is
@@ -25,6 +26,8 @@
 
 struct fdiff_revision {
 	char *name;		/* the runvar: revision_src, built_revision_src */
+	const char *tree;	/* in name: src */
+	int built;		/* built_revision_TREE (what was built) */
 	char *a, *b;		/* values, space-separated when jobs differ */
 };
 
