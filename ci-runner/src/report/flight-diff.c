@@ -359,13 +359,22 @@ diff_measures(struct flight_diff *d, const struct db_diff_flight *a,
 	}
 }
 
+static void
+flight_of(struct fdiff_flight *out, const struct db_diff_flight *f)
+{
+	out->flight = f->flight;
+	out->branch = dup_or_null(f->branch);
+	out->blessing = dup_or_null(f->blessing);
+	out->recipe = dup_or_null(f->recipe);
+}
+
 struct flight_diff *
 flight_diff(const struct db_diff_flight *a, const struct db_diff_flight *b)
 {
 	struct flight_diff *d = xcalloc(1, sizeof(*d));
 
-	d->a = a->flight;
-	d->b = b->flight;
+	flight_of(&d->a, a);
+	flight_of(&d->b, b);
 	diff_revisions(d, a, b);
 	diff_statuses(d, a, b);
 	diff_runvars(d, a, b);
@@ -380,6 +389,12 @@ flight_diff_free(struct flight_diff *d)
 
 	if (!d)
 		return;
+	free(d->a.branch);
+	free(d->a.blessing);
+	free(d->a.recipe);
+	free(d->b.branch);
+	free(d->b.blessing);
+	free(d->b.recipe);
 	for (i = 0; i < d->nrevisions; i++) {
 		free(d->revisions[i].name);
 		free(d->revisions[i].a);
@@ -438,12 +453,22 @@ or_absent(const char *s)
 	return s ? s : "(absent)";
 }
 
+static void
+add_flight_line(struct strbuf *out, const char *side, const struct fdiff_flight *f)
+{
+	strbuf_addf(out, "  %s  flight %ld: branch %s, %s, recipe %s\n", side, f->flight,
+		    f->branch ? f->branch : "-", f->blessing ? f->blessing : "-",
+		    f->recipe ? f->recipe : "-");
+}
+
 void
 flight_diff_text(const struct flight_diff *d, struct strbuf *out)
 {
 	int i, w;
 
-	strbuf_addf(out, "flight diff %ld -> %ld\n", d->a, d->b);
+	strbuf_addf(out, "flight diff %ld -> %ld\n", d->a.flight, d->b.flight);
+	add_flight_line(out, "A", &d->a);
+	add_flight_line(out, "B", &d->b);
 
 	strbuf_adds(out, "\nrevisions:\n");
 	for (i = w = 0; i < d->nrevisions; i++)
@@ -515,14 +540,22 @@ str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+static json_t *
+flight_json(const struct fdiff_flight *f)
+{
+	return json_pack("{s:I, s:o, s:o, s:o}", "flight", (json_int_t)f->flight,
+			 "branch", str_or_null(f->branch), "blessing", str_or_null(f->blessing),
+			 "recipe", str_or_null(f->recipe));
+}
+
 json_t *
 flight_diff_json(const struct flight_diff *d)
 {
 	json_t *obj = json_object(), *arr;
 	int i;
 
-	json_object_set_new(obj, "a", json_integer(d->a));
-	json_object_set_new(obj, "b", json_integer(d->b));
+	json_object_set_new(obj, "a", flight_json(&d->a));
+	json_object_set_new(obj, "b", flight_json(&d->b));
 	arr = json_array();
 	for (i = 0; i < d->nrevisions; i++) {
 		const struct fdiff_revision *r = &d->revisions[i];

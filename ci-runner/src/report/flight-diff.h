@@ -55,8 +55,14 @@ struct fdiff_measure {
 	double change;		/* (b - a) / |a| * 100 */
 };
 
+/* Which flight a side is. */
+struct fdiff_flight {
+	long flight;
+	char *branch, *blessing, *recipe;	/* NULL when not known */
+};
+
 struct flight_diff {
-	long a, b;
+	struct fdiff_flight a, b;
 	struct fdiff_revision *revisions;
 	int nrevisions;
 	struct fdiff_status *statuses;

@@ -4,7 +4,7 @@
 # section of the text (revisions, status changes, runvars, measurements)
 # and of --json; an unknown flight is an error (3).
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 22
 init_instance
 
 repo="$TEST_DIR/src.git"
@@ -30,7 +30,7 @@ export PVCI_FAIL="$TEST_DIR/fail-now"
 f1=$(pvci flight create "$TEST_DIR/diff.json" --tree "src=$repo#$r1")
 pvci flight run "$f1" >/dev/null
 touch "$PVCI_FAIL"
-f2=$(pvci flight create "$TEST_DIR/diff.json" --tree "src=$repo#$r2" \
+f2=$(pvci flight create "$TEST_DIR/diff.json" --tree "src=$repo#$r2" --branch trunk --blessing real \
 	--runvar 'a:cmd_one=["true","again"]')
 pvci flight run "$f2" >/dev/null
 rm -f "$PVCI_FAIL"
@@ -55,6 +55,7 @@ sqlite3 "$db" "
 out=$(pvci flight diff "$f1" "$f2"); rc=$?
 is "flight diff exits 0" "$rc" 0
 like "it names the flights" "$out" "^flight diff $f1 -> $f2\$"
+like "with their branch, blessing and recipe" "$out" "^  B  flight $f2: branch trunk, real, recipe diff\$"
 section() { printf '%s\n' "$out" | sed -n "/^$1:/,/^\$/p"; }
 like "revisions: the tree's revision, A to B" "$(section revisions)" "^  src +$r1 -> $r2\$"
 like "status changes: the job" "$(section 'status changes')" "^  a +pass -> fail\$"
@@ -71,7 +72,8 @@ like "measurements: the median of B's three values" "$(section measurements)" \
 	"^  b three write_bw +200 -> 170 MiB/s  -15\.0%  \(median of 1 / 3\)\$"
 
 json=$(pvci flight diff "$f1" "$f2" --json)
-is "json: the flights" "$(jq -r '"\(.a) \(.b)"' <<<"$json")" "$f1 $f2"
+is "json: the flights" "$(jq -r '"\(.a.flight) \(.b.flight) \(.b.branch) \(.b.blessing) \(.b.recipe)"' <<<"$json")" \
+	"$f1 $f2 trunk real diff"
 is "json: revisions" "$(jq -r '.revisions[] | select(.name == "revision_src") | "\(.tree) \(.a) \(.b) \(.changed)"' <<<"$json")" \
 	"src $r1 $r2 true"
 is "json: statuses, the job's own with step null" \

@@ -12,6 +12,7 @@
 #include "util.h"
 
 #define S(x) ((char *)(x))
+#define HEAD "  A  flight 1: branch -, -, recipe -\n  B  flight 2: branch -, -, recipe -\n"
 #define MAXROWS 8
 
 /* One flight's rows, sorted as db_diff_flight returns them. */
@@ -39,7 +40,7 @@ static const struct diff_case cases[] = {
 	    { RV("a", "cmd_one", "x", 0), RV("a", "revision_src", "r1", 0) }, { { 0 } } },
 	  { { JOB("a", PASS) }, { STEP("a", "one", PASS) },
 	    { RV("a", "cmd_one", "x", 0), RV("a", "revision_src", "r1", 0) }, { { 0 } } },
-	  "flight diff 1 -> 2\n\n"
+	  "flight diff 1 -> 2\n" HEAD "\n"
 	  "revisions:\n  src  r1 (same)\n\n"
 	  "status changes:\n  (none)\n\n"
 	  "runvars:\n  (none)\n\n"
@@ -52,7 +53,7 @@ static const struct diff_case cases[] = {
 	    { STEP("a", "one", FAIL), STEP("a", "three", PASS), STEP("a", "two", PASS),
 	      STEP("new", "y", PASS) },
 	    { { 0 } }, { { 0 } } },
-	  "flight diff 1 -> 2\n\n"
+	  "flight diff 1 -> 2\n" HEAD "\n"
 	  "revisions:\n  (none recorded)\n\n"
 	  "status changes:\n"
 	  "  a        pass -> fail\n"
@@ -71,7 +72,7 @@ static const struct diff_case cases[] = {
 	    { RV("a", "built_version", "1.2", 1), RV("a", "cmd_one", "y", 0),
 	      RV("a", "revision_src", "r2", 0), RV("a", "same", "s", 0) },
 	    { { 0 } } },
-	  "flight diff 1 -> 2\n\n"
+	  "flight diff 1 -> 2\n" HEAD "\n"
 	  "revisions:\n  src  r1 -> r2\n\n"
 	  "status changes:\n  gone  pass -> (absent)\n\n"
 	  "runvars:\n"
@@ -88,7 +89,7 @@ static const struct diff_case cases[] = {
 	    { RV("a", "built_revision_src", "r2", 1), RV("a", "revision_src", "r2", 0),
 	      RV("a", "revision_tools", "t1", 0), RV("b", "revision_src", "r3", 0) },
 	    { { 0 } } },
-	  "flight diff 1 -> 2\n\n"
+	  "flight diff 1 -> 2\n" HEAD "\n"
 	  "revisions:\n"
 	  "  src          r1 -> r2 r3\n"
 	  "  src (built)  r1 -> r2\n"
@@ -105,7 +106,7 @@ static const struct diff_case cases[] = {
 	    { M("a", "disk", "new", "us", 7), M("a", "net", "rx", "Gbit/s", 1),
 	      M("a", "net", "rx", "Gbit/s", 3.3), M("a", "net", "rx", "Gbit/s", 9),
 	      M("a", "net", "tx", "Gbit/s", 8), M("a", "net", "zero", "count", 3) } },
-	  "flight diff 1 -> 2\n\n"
+	  "flight diff 1 -> 2\n" HEAD "\n"
 	  "revisions:\n  (none recorded)\n\n"
 	  "status changes:\n  (none)\n\n"
 	  "runvars:\n  (none)\n\n"
@@ -223,7 +224,8 @@ test_json(void **state)
 	json_t *obj = flight_diff_json(d), *meas = json_object_get(obj, "measurements"), *m;
 
 	(void)state;
-	assert_int_equal(json_integer_value(json_object_get(obj, "a")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(obj, "a"), "flight")), 1);
+	assert_true(json_is_null(json_object_get(json_object_get(obj, "b"), "branch")));
 	assert_int_equal(json_array_size(meas), 5);
 	m = json_array_get(meas, 0);
 	assert_true(json_is_null(json_object_get(m, "a")));
