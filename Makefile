@@ -104,6 +104,7 @@ deps:
 bench: pvci
 	bench/overlay-clone
 	bench/smoke-flight
+	bench/flight-diff
 	bench/report
 
 # What CI runs (.ci/run): deps, daemons, the test guest image, then check.

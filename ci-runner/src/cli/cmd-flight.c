@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "db.h"
 #include "flight-create.h"
+#include "flight-diff.h"
 #include "flight-run.h"
 #include "instance.h"
 #include "log.h"
@@ -31,11 +32,13 @@ struct override {
 #define RUN_USAGE "flight run FLIGHT [--jobs GLOB]"
 #define SHOW_USAGE "flight show FLIGHT [--json]"
 #define LIST_USAGE "flight list [--branch B] [--limit K] [--json]"
+#define DIFF_USAGE "flight diff A B [--json]"
 
 static const struct cmd_form create_form = { "flight create", CREATE_USAGE };
 static const struct cmd_form run_form = { "flight run", RUN_USAGE };
 static const struct cmd_form show_form = { "flight show", SHOW_USAGE };
 static const struct cmd_form list_form = { "flight list", LIST_USAGE };
+static const struct cmd_form diff_form = { "flight diff", DIFF_USAGE };
 
 static int
 parse_runvar_opt(const char *arg, struct override *o)
@@ -309,6 +312,67 @@ flight_list(struct cmd_opts *opts, int argc, char **argv)
 }
 
 static int
+flight_diff_cmd(struct cmd_opts *opts, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct db_diff_flight *fa = NULL, *fb = NULL;
+	struct flight_diff *d = NULL;
+	struct instance *inst;
+	int c, json = 0, rc = EXIT_ERROR;
+	long a, b;
+	char *text, *shown;
+
+	optind = 0;
+	while ((c = cmd_getopt(&diff_form, opts, argc, argv, "", longopts)) != -1) {
+		if (c != 'J')
+			return EXIT_USAGE;
+		json = 1;
+	}
+	if (optind + 2 != argc)
+		return cmd_form_error(&diff_form, "needs two flights, A and B");
+	if (parse_flight_number(argv[optind], &a) < 0 ||
+	    parse_flight_number(argv[optind + 1], &b) < 0)
+		return EXIT_USAGE;
+	inst = instance_open(opts->home, INSTANCE_READ);
+	if (!inst)
+		return EXIT_ERROR;
+	fa = db_diff_flight(inst->db, a);
+	fb = fa ? db_diff_flight(inst->db, b) : NULL;
+	if (!fb)
+		goto out;
+	d = flight_diff(fa, fb);
+	if (json) {
+		json_t *obj = flight_diff_json(d);
+
+		text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(obj);
+	} else {
+		struct strbuf sb;
+
+		strbuf_init(&sb);
+		flight_diff_text(d, &sb);
+		text = strbuf_detach(&sb);
+	}
+	/* Runvars may hold a URL with a password: never printed. */
+	shown = redact_secrets(text);
+	fputs(shown, stdout);
+	if (json)
+		fputs("\n", stdout);
+	free(shown);
+	free(text);
+	rc = EXIT_PASS;
+out:
+	flight_diff_free(d);
+	db_diff_flight_free(fa);
+	db_diff_flight_free(fb);
+	instance_close(inst);
+	return rc;
+}
+
+static int
 cmd_flight_exec(struct cmd_opts *opts, int argc, char **argv)
 {
 	if (argc < 2)
@@ -321,6 +385,8 @@ cmd_flight_exec(struct cmd_opts *opts, int argc, char **argv)
 		return flight_show(opts, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return flight_list(opts, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "diff"))
+		return flight_diff_cmd(opts, argc - 1, argv + 1);
 	return cmd_usage_error(&cmd_flight_entry, "no flight command '%s'", argv[1]);
 }
 
@@ -329,7 +395,8 @@ const struct cmd_entry cmd_flight_entry = {
 	.usage = CREATE_USAGE "\n"
 		 "       pvci " RUN_USAGE "\n"
 		 "       pvci " SHOW_USAGE "\n"
-		 "       pvci " LIST_USAGE,
+		 "       pvci " LIST_USAGE "\n"
+		 "       pvci " DIFF_USAGE,
 	.summary = "create, run and inspect flights",
 	.help = "create  validates RECIPE, resolves each tree's branch to a commit (or takes\n"
 		"        --tree NAME=URL#REV), records the jobs, steps and runvars, and prints\n"
@@ -352,6 +419,12 @@ const struct cmd_entry cmd_flight_entry = {
 		"        Running it again after a crash marks the jobs the dead process left\n"
 		"        running as broken, runs their cleanup steps, and goes on.\n"
 		"show    the flight's jobs, steps (with log paths) and runvars.\n"
-		"list    the newest flights first.\n",
+		"list    the newest flights first.\n"
+		"diff    what changed from flight A to flight B: the revisions of each tree\n"
+		"        (revision_* and built_revision_* runvars), the jobs and steps whose\n"
+		"        status changed or that only one flight has, the runvars that differ\n"
+		"        (synthetic ones marked), and each measurement (job, step, metric;\n"
+		"        the median when recorded more than once) with its relative change.\n"
+		"        Exit status 0, 3 when a flight does not exist.\n",
 	.exec = cmd_flight_exec,
 };

@@ -1765,3 +1765,181 @@ db_metric_history(struct db *db, const char *branch, long before, const char *jo
 	sqlite3_finalize(st);
 	return n;
 }
+
+/*
+ * pvci flight diff: a flight's rows, each query by the flight's key (the
+ * primary keys, and measurements_flight for measurements), ordered so the
+ * comparison can walk two flights side by side.
+ */
+static int
+diff_read_jobs(struct db *db, struct db_diff_flight *f)
+{
+	sqlite3_stmt *st = query(db, "SELECT job, status FROM jobs WHERE flight = ? "
+				 "ORDER BY job", "i", f->flight);
+	int rc, n = 0;
+
+	if (!st)
+		return -1;
+	while ((rc = step_row(db, st)) > 0) {
+		struct db_diff_job *j;
+
+		f->jobs = xrealloc(f->jobs, sizeof(*f->jobs) * (size_t)(n + 1));
+		j = &f->jobs[n];
+		j->job = col_text(st, 0);
+		f->njobs = ++n;
+		if (col_status(db, st, 1, &j->status) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+diff_read_steps(struct db *db, struct db_diff_flight *f)
+{
+	sqlite3_stmt *st = query(db, "SELECT job, testid, status FROM steps WHERE flight = ? "
+				 "ORDER BY job, testid", "i", f->flight);
+	int rc, n = 0;
+
+	if (!st)
+		return -1;
+	while ((rc = step_row(db, st)) > 0) {
+		struct db_diff_step *s;
+
+		f->steps = xrealloc(f->steps, sizeof(*f->steps) * (size_t)(n + 1));
+		s = &f->steps[n];
+		s->job = col_text(st, 0);
+		s->testid = col_text(st, 1);
+		f->nsteps = ++n;
+		if (col_status(db, st, 2, &s->status) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+diff_read_runvars(struct db *db, struct db_diff_flight *f)
+{
+	sqlite3_stmt *st = query(db, "SELECT job, name, value, synth FROM runvars "
+				 "WHERE flight = ? ORDER BY job, name", "i", f->flight);
+	int rc, n = 0;
+
+	if (!st)
+		return -1;
+	while ((rc = step_row(db, st)) > 0) {
+		struct db_diff_runvar *r;
+
+		f->runvars = xrealloc(f->runvars, sizeof(*f->runvars) * (size_t)(n + 1));
+		r = &f->runvars[n];
+		r->job = col_text(st, 0);
+		r->name = col_text(st, 1);
+		r->value = col_text(st, 2);
+		r->synth = sqlite3_column_int(st, 3);
+		f->nrunvars = ++n;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+diff_read_measures(struct db *db, struct db_diff_flight *f)
+{
+	sqlite3_stmt *st = query(db, "SELECT m.job, s.testid, m.metric, m.unit, m.value "
+				 "FROM measurements m JOIN steps s ON s.flight = m.flight "
+				 "AND s.job = m.job AND s.stepno = m.stepno WHERE m.flight = ? "
+				 "ORDER BY m.job, s.testid, m.metric, m.value", "i", f->flight);
+	int rc, n = 0;
+
+	if (!st)
+		return -1;
+	while ((rc = step_row(db, st)) > 0) {
+		struct db_diff_measure *m;
+
+		f->measures = xrealloc(f->measures, sizeof(*f->measures) * (size_t)(n + 1));
+		m = &f->measures[n];
+		m->job = col_text(st, 0);
+		m->testid = col_text(st, 1);
+		m->metric = col_text(st, 2);
+		m->unit = col_text(st, 3);
+		m->value = sqlite3_column_double(st, 4);
+		f->nmeasures = ++n;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+struct db_diff_flight *
+db_diff_flight(struct db *db, long flight)
+{
+	struct db_diff_flight *f;
+	sqlite3_stmt *st;
+	int rc;
+
+	/* One read transaction: every read sees the same state of the flight. */
+	if (sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		db_err(db, "cannot begin a transaction");
+		return NULL;
+	}
+	st = query(db, "SELECT branch, blessing, recipe FROM flights WHERE flight = ?", "i", flight);
+	rc = st ? step_row(db, st) : -1;
+	if (rc <= 0) {
+		sqlite3_finalize(st);
+		db_rollback(db);
+		if (rc == 0)
+			errorx("no flight %ld", flight);
+		return NULL;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->flight = flight;
+	f->branch = col_text(st, 0);
+	f->blessing = col_text(st, 1);
+	f->recipe = col_text(st, 2);
+	sqlite3_finalize(st);
+	rc = diff_read_jobs(db, f) < 0 || diff_read_steps(db, f) < 0 ||
+	     diff_read_runvars(db, f) < 0 || diff_read_measures(db, f) < 0;
+	db_rollback(db);
+	if (rc) {
+		db_diff_flight_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void
+db_diff_flight_free(struct db_diff_flight *f)
+{
+	int i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->njobs; i++)
+		free(f->jobs[i].job);
+	for (i = 0; i < f->nsteps; i++) {
+		free(f->steps[i].job);
+		free(f->steps[i].testid);
+	}
+	for (i = 0; i < f->nrunvars; i++) {
+		free(f->runvars[i].job);
+		free(f->runvars[i].name);
+		free(f->runvars[i].value);
+	}
+	for (i = 0; i < f->nmeasures; i++) {
+		free(f->measures[i].job);
+		free(f->measures[i].testid);
+		free(f->measures[i].metric);
+		free(f->measures[i].unit);
+	}
+	free(f->jobs);
+	free(f->steps);
+	free(f->runvars);
+	free(f->measures);
+	free(f->branch);
+	free(f->blessing);
+	free(f->recipe);
+	free(f);
+}

@@ -313,4 +313,50 @@ void db_measurements_free(struct db_measurement *m, int count);
 int db_metric_history(struct db *db, const char *branch, long before, const char *job,
 		      const char *metric, int k, double *values, long *flights);
 
+/*
+ * What pvci flight diff compares: one flight's jobs, steps, runvars and
+ * measurements, each array ordered by its key in byte order (as strcmp):
+ * jobs by job, steps by job and testid, runvars by job and name,
+ * measurements by job, testid, metric and value. NULL (reported, "no
+ * flight N" included) on error.
+ */
+struct db_diff_job {
+	char *job;
+	enum status status;
+};
+struct db_diff_step {
+	char *job;
+	char *testid;
+	enum status status;
+};
+struct db_diff_runvar {
+	char *job;
+	char *name;
+	char *value;
+	int synth;
+};
+struct db_diff_measure {
+	char *job;
+	char *testid;	/* the step that recorded it */
+	char *metric;
+	char *unit;
+	double value;
+};
+struct db_diff_flight {
+	long flight;
+	char *branch;
+	char *blessing;
+	char *recipe;
+	struct db_diff_job *jobs;
+	int njobs;
+	struct db_diff_step *steps;
+	int nsteps;
+	struct db_diff_runvar *runvars;
+	int nrunvars;
+	struct db_diff_measure *measures;
+	int nmeasures;
+};
+struct db_diff_flight *db_diff_flight(struct db *db, long flight);
+void db_diff_flight_free(struct db_diff_flight *f);
+
 #endif

@@ -31,7 +31,7 @@ done
 servers() {
 	local d
 	for d in /proc/[0-9]*; do
-		tr '\0' ' ' <"$d/cmdline" 2>/dev/null |
+		{ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null |
 			grep -q "^iperf3 -s -1 -B 127.0.0.1 -p $port " && echo "${d#/proc/}"
 	done
 }

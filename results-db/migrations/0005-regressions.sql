@@ -35,5 +35,3 @@ CREATE INDEX regressions_open ON regressions(branch, job, testid) WHERE fixed_in
 -- across flights of a branch.
 CREATE INDEX runvars_name ON runvars(name, value, flight);
 CREATE INDEX steps_job_history ON steps(job, testid, flight DESC);
--- A flight's measurements (the report, job show): by flight, not by history.
-CREATE INDEX measurements_flight ON measurements(flight, job, stepno);
