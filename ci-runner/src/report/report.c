@@ -8,6 +8,7 @@
 #include "tolerance.h"
 #include "judge.h"
 #include "log.h"
+#include "mail.h"
 #include "report.h"
 #include "util.h"
 
@@ -27,6 +28,7 @@ struct row {
 
 struct report {
 	struct db_flight_info info;
+	struct db_flight_info that_info;	/* of "that", when that */
 	struct db_step_result *steps;
 	int nsteps;
 	struct db_measurement *ms;
@@ -59,6 +61,7 @@ report_release(struct report *r)
 	db_revisions_free(r->this_revs, r->nthis);
 	db_revisions_free(r->that_revs, r->nthat);
 	db_flight_info_release(&r->info);
+	db_flight_info_release(&r->that_info);
 }
 
 /* Gathers what judge_step needs of a failed step's history. */
@@ -370,6 +373,22 @@ print_entry(FILE *out, const struct allow_entry *e)
 		e->step ? " " : "", e->step ? e->step : "", date, e->reason);
 }
 
+/* Every job of the flight and its status, in the flight's order. */
+static void
+print_jobs(const struct report *r, FILE *out)
+{
+	const char *last = NULL;
+	int i;
+
+	fprintf(out, "\nJobs:\n");
+	for (i = 0; i < r->nsteps; i++) {
+		if (last && !strcmp(last, r->steps[i].job))
+			continue;
+		last = r->steps[i].job;
+		fprintf(out, " %-28s %s\n", last, status_name(r->steps[i].job_status));
+	}
+}
+
 static void
 print_text(const struct report *r, const struct report_opts *o, FILE *out, long now)
 {
@@ -396,6 +415,20 @@ print_text(const struct report *r, const struct report_opts *o, FILE *out, long 
 			fprintf(out, "\nExpired allow entries (they no longer allow):\n");
 		print_entry(out, e);
 	}
+	fprintf(out, "\nRevisions tested:\n");
+	for (i = 0; i < r->nthis; i++)
+		fprintf(out, " %-20s %s\n", r->this_revs[i].tree, r->this_revs[i].revision);
+	if (r->that) {
+		fprintf(out, "Baseline revisions (flight %ld):\n", r->that);
+		for (i = 0; i < r->nthat; i++)
+			fprintf(out, " %-20s %s\n", r->that_revs[i].tree, r->that_revs[i].revision);
+	}
+	if (r->that && r->that_info.finished) {
+		long days = now > r->that_info.finished ? (now - r->that_info.finished) / 86400 : 0;
+
+		fprintf(out, "\nLast test of basis %ld %ld day%s ago\n", r->that, days,
+			days == 1 ? "" : "s");
+	}
 	any = 0;
 	for (i = 0; i < r->nrows; i++) {
 		const struct row *row = &r->rows[i];
@@ -411,14 +444,7 @@ print_text(const struct report *r, const struct report_opts *o, FILE *out, long 
 			row->step->testid, since, row->reg.last_pass);
 		free(since);
 	}
-	fprintf(out, "\nRevisions tested:\n");
-	for (i = 0; i < r->nthis; i++)
-		fprintf(out, " %-20s %s\n", r->this_revs[i].tree, r->this_revs[i].revision);
-	if (r->that) {
-		fprintf(out, "Baseline revisions (flight %ld):\n", r->that);
-		for (i = 0; i < r->nthat; i++)
-			fprintf(out, " %-20s %s\n", r->that_revs[i].tree, r->that_revs[i].revision);
-	}
+	print_jobs(r, out);
 }
 
 static void
@@ -545,36 +571,48 @@ print_json(const struct report *r, const struct report_opts *o, FILE *out, long 
 	return rc < 0 ? -1 : 0;
 }
 
+/* Judges flight into *r (released by the caller, also on error); 0 or -1. */
+static int
+report_build(struct db *db, long flight, const struct report_opts *o, struct report *r)
+{
+	struct db_revision *tested_revs = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (db_flight_info(db, flight, &r->info) < 0)
+		return -1;
+	if (db_flight_step_results(db, flight, &r->steps, &r->nsteps) < 0 ||
+	    db_flight_measurements(db, flight, &r->ms, &r->nms) < 0 ||
+	    db_flight_revisions(db, flight, &r->this_revs, &r->nthis) < 0 ||
+	    db_tested_revisions(db, r->info.branch, &tested_revs, &r->ntested_revs) < 0)
+		return -1;
+	db_revisions_free(tested_revs, r->ntested_revs);
+	r->tested = db_tested_flight(db, r->info.branch, flight);
+	if (r->tested < 0)
+		return -1;
+	r->that = r->tested;
+	if (judge_all(db, r, o) < 0 || judge_measurements(db, r, o) < 0)
+		return -1;
+	if (r->that && db_flight_revisions(db, r->that, &r->that_revs, &r->nthat) < 0)
+		return -1;
+	if (r->that && db_flight_info(db, r->that, &r->that_info) < 0)
+		return -1;
+	if (o->record && !strcmp(r->info.blessing, "real") && record(db, r) < 0)
+		return -1;
+	if (lookup_regressions(db, r) < 0)
+		return -1;
+	r->verdict = verdict(r);
+	return 0;
+}
+
 int
 report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out)
 {
 	struct report r;
-	struct db_revision *tested_revs = NULL;
 	long now = (long)time(NULL);
 	int rc = -1;
 
-	memset(&r, 0, sizeof(r));
-	if (db_flight_info(db, flight, &r.info) < 0)
-		return -1;
-	if (db_flight_step_results(db, flight, &r.steps, &r.nsteps) < 0 ||
-	    db_flight_measurements(db, flight, &r.ms, &r.nms) < 0 ||
-	    db_flight_revisions(db, flight, &r.this_revs, &r.nthis) < 0 ||
-	    db_tested_revisions(db, r.info.branch, &tested_revs, &r.ntested_revs) < 0)
+	if (report_build(db, flight, o, &r) < 0)
 		goto out;
-	db_revisions_free(tested_revs, r.ntested_revs);
-	r.tested = db_tested_flight(db, r.info.branch, flight);
-	if (r.tested < 0)
-		goto out;
-	r.that = r.tested;
-	if (judge_all(db, &r, o) < 0 || judge_measurements(db, &r, o) < 0)
-		goto out;
-	if (r.that && db_flight_revisions(db, r.that, &r.that_revs, &r.nthat) < 0)
-		goto out;
-	if (o->record && !strcmp(r.info.blessing, "real") && record(db, &r) < 0)
-		goto out;
-	if (lookup_regressions(db, &r) < 0)
-		goto out;
-	r.verdict = verdict(&r);
 	switch (o->format) {
 	case REPORT_TEXT:
 		print_text(&r, o, out, now);
@@ -591,6 +629,86 @@ report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out
 out:
 	report_release(&r);
 	return rc;
+}
+
+/* 1 when the flight has jobs and none of them passed. */
+static int
+all_fail(const struct report *r)
+{
+	int i;
+
+	for (i = 0; i < r->nsteps; i++)
+		if (r->steps[i].job_status == STATUS_PASS)
+			return 0;
+	return r->nsteps > 0;
+}
+
+static struct mail_rev *
+mail_revs(const struct db_revision *revs, int n)
+{
+	struct mail_rev *out = xcalloc((size_t)n + 1, sizeof(*out));
+	int i;
+
+	for (i = 0; i < n; i++) {
+		out[i].tree = revs[i].tree;
+		out[i].revision = revs[i].revision;
+	}
+	return out;
+}
+
+char *
+report_mail(struct db *db, long flight, const struct report_opts *o,
+	    const struct mail_message *env)
+{
+	struct mail_message m = *env;
+	struct mail_failure *fails = NULL;
+	struct mail_rev *this_revs = NULL, *that_revs = NULL;
+	struct report r;
+	char *body = NULL, *msg = NULL;
+	size_t body_len = 0;
+	FILE *f;
+	int i;
+
+	if (report_build(db, flight, o, &r) < 0)
+		goto out;
+	f = open_memstream(&body, &body_len);
+	if (!f) {
+		error("mail for flight %ld", flight);
+		goto out;
+	}
+	print_text(&r, o, f, env->date);
+	if (fclose(f) != 0) {
+		error("mail for flight %ld", flight);
+		goto out;
+	}
+	fails = xcalloc((size_t)r.nrows + 1, sizeof(*fails));
+	for (i = 0; i < r.nrows; i++) {
+		fails[i].job = r.rows[i].step->job;
+		fails[i].step = r.rows[i].step->testid;
+		fails[i].status = status_name(r.rows[i].step->status);
+		fails[i].why = r.rows[i].text;
+	}
+	this_revs = mail_revs(r.this_revs, r.nthis);
+	that_revs = mail_revs(r.that_revs, r.nthat);
+	m.branch = r.info.branch;
+	m.flight = r.info.flight;
+	m.verdict = r.verdict;
+	m.all_fail = all_fail(&r);
+	m.failures = fails;
+	m.nfailures = r.nrows;
+	m.this_revs = this_revs;
+	m.nthis = r.nthis;
+	m.that_revs = that_revs;
+	m.nthat = r.nthat;
+	m.body = body;
+	msg = mail_compose(&m);
+out:
+	free(fails);
+	free(this_revs);
+	free(that_revs);
+	free(body);
+	report_release(&r);
+	return msg;
 }
 
 int
