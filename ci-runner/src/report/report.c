@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -8,6 +9,7 @@
 #include "tolerance.h"
 #include "judge.h"
 #include "log.h"
+#include "proc.h"
 #include "mail.h"
 #include "report.h"
 #include "util.h"
@@ -42,6 +44,7 @@ struct report {
 	int nthis, nthat;
 	int blocks;
 	const char *verdict;
+	char *authors;			/* of the commits under test, one a line, or NULL */
 };
 
 static void
@@ -62,6 +65,7 @@ report_release(struct report *r)
 	db_revisions_free(r->that_revs, r->nthat);
 	db_flight_info_release(&r->info);
 	db_flight_info_release(&r->that_info);
+	free(r->authors);
 }
 
 /* Gathers what judge_step needs of a failed step's history. */
@@ -444,6 +448,8 @@ print_text(const struct report *r, const struct report_opts *o, FILE *out, long 
 			row->step->testid, since, row->reg.last_pass);
 		free(since);
 	}
+	if (r->authors)
+		fprintf(out, "\nPeople who touched revisions under test:\n%s", r->authors);
 	print_jobs(r, out);
 }
 
@@ -571,6 +577,105 @@ print_json(const struct report *r, const struct report_opts *o, FILE *out, long 
 	return rc < 0 ? -1 : 0;
 }
 
+#define AUTHORS_MAX 65536
+
+/* A commit id git cannot take for an option or a range: hex only. */
+static int
+is_commit_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdefABCDEF");
+
+	return n >= 7 && n <= 64 && !s[n];
+}
+
+/* The tree's URL as a local git directory, when it is one; caller frees. */
+static char *
+local_tree(struct db *db, const struct report *r, const char *tree)
+{
+	char *name = xasprintf("tree_%s", tree), *url = NULL, *dir = NULL;
+	const char *last = NULL;
+	struct stat st;
+	int i;
+
+	for (i = 0; i < r->nsteps && !url; i++) {
+		if (last && !strcmp(last, r->steps[i].job))
+			continue;
+		last = r->steps[i].job;
+		if (db_runvar_read(db, r->info.flight, last, name, &url) < 0)
+			break;
+	}
+	free(name);
+	if (url) {
+		const char *path = !strncmp(url, "file://", 7) ? url + 7 : url;
+
+		if (path[0] == '/' && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			dir = xstrdup(path);
+	}
+	free(url);
+	return dir;
+}
+
+/*
+ * Who wrote the commits under test: git log of each tree from the
+ * baseline's revision to this flight's, when the tree is a local
+ * repository. Best effort: a tree git cannot read adds nothing.
+ */
+static char *
+commit_authors(struct db *db, const struct report *r)
+{
+	struct strbuf sb;
+	int i, k;
+
+	strbuf_init(&sb);
+	for (i = 0; i < r->nthis; i++) {
+		const struct db_revision *t = &r->this_revs[i];
+		char *dir, *range, *log = NULL, *line, *next;
+		struct proc_opts po = { .out_fd = -1, .capture = &log,
+					.capture_max = AUTHORS_MAX, .timeout = 30 };
+
+		for (k = 0; k < r->nthat; k++)
+			if (!strcmp(r->that_revs[k].tree, t->tree))
+				break;
+		if (k == r->nthat || !strcmp(r->that_revs[k].revision, t->revision) ||
+		    !is_commit_id(t->revision) || !is_commit_id(r->that_revs[k].revision))
+			continue;
+		dir = local_tree(db, r, t->tree);
+		if (!dir)
+			continue;
+		range = xasprintf("%s..%s", r->that_revs[k].revision, t->revision);
+		{
+			const char *argv[] = { "git", "-C", dir, "log", "--no-merges",
+					       "--format=%an <%ae>", range, "--", NULL };
+
+			if (proc_run(argv, &po) != 0) {
+				free(log);
+				log = NULL;
+			}
+		}
+		for (line = log; line && *line; line = next) {
+			char *entry, *nl = strchr(line, '\n');
+
+			next = nl ? nl + 1 : line + strlen(line);
+			if (nl)
+				*nl = '\0';
+			if (!*line)
+				continue;
+			entry = xasprintf(" %-20s %s\n", t->tree, line);
+			if (!strstr(sb.buf, entry))
+				strbuf_adds(&sb, entry);
+			free(entry);
+		}
+		free(log);
+		free(range);
+		free(dir);
+	}
+	if (!sb.len) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb);
+}
+
 /* Judges flight into *r (released by the caller, also on error); 0 or -1. */
 static int
 report_build(struct db *db, long flight, const struct report_opts *o, struct report *r)
@@ -613,6 +718,8 @@ report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out
 
 	if (report_build(db, flight, o, &r) < 0)
 		goto out;
+	if (o->format == REPORT_TEXT)
+		r.authors = commit_authors(db, &r);
 	switch (o->format) {
 	case REPORT_TEXT:
 		print_text(&r, o, out, now);
@@ -671,6 +778,7 @@ report_mail(struct db *db, long flight, const struct report_opts *o,
 
 	if (report_build(db, flight, o, &r) < 0)
 		goto out;
+	r.authors = commit_authors(db, &r);
 	f = open_memstream(&body, &body_len);
 	if (!f) {
 		error("mail for flight %ld", flight);

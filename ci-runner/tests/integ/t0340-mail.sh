@@ -6,7 +6,7 @@
 # AUTH, the password appears nowhere in the instance or the output.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
-plan 24
+plan 27
 init_instance
 r="$TEST_DIR/r.json"
 write_recipe "$r" build:a test:b,c:build
@@ -87,6 +87,28 @@ check "report --mail sent a second message" test -s "$TEST_DIR/smtp/msg-3.eml"
 pass b
 f3=$(real_flight "$r" 3 --blessing adhoc)
 check "an adhoc flight is not mailed" test ! -e "$TEST_DIR/smtp/msg-4.eml"
+
+# The authors of the commits under test, from a local repository.
+repo="$TEST_DIR/repo"
+git init -q -b master "$repo"
+git -C "$repo" -c user.name=Old -c user.email=old@example.org commit -q --allow-empty -m one
+c1=$(git -C "$repo" rev-parse HEAD)
+git -C "$repo" -c user.name="Ann Author" -c user.email=ann@example.org commit -q --allow-empty -m two
+git -C "$repo" -c user.name="Bob Writer" -c user.email=bob@example.org commit -q --allow-empty -m three
+c2=$(git -C "$repo" rev-parse HEAD)
+sed "s|\"/nowhere\"|\"$repo\"|" "$r" >"$TEST_DIR/r2.json"
+pass b
+fa=$(pvci flight create "$TEST_DIR/r2.json" --branch local --blessing real --tree "drivers=#$c1")
+pvci flight run "$fa" >/dev/null 2>&1
+fail b
+fb=$(pvci flight create "$TEST_DIR/r2.json" --branch local --blessing real --tree "drivers=#$c2")
+pvci flight run "$fb" >/dev/null 2>&1
+m="$TEST_DIR/smtp/msg-5.eml"
+is "the second local flight is mailed" "$(header "$m" Subject)" "[local test] $fb: regressions - FAIL"
+is "the authors of the commits under test, not the baseline's" \
+	"$(body "$m" | sed -n '/^People who touched revisions under test:$/,/^$/p' | tr -s ' ' | tr '\n' '|')" \
+	"People who touched revisions under test:| drivers Bob Writer <bob@example.org>| drivers Ann Author <ann@example.org>||"
+is "the text report has them too" "$(pvci report "$fb" | grep -c '^ drivers  *[AB][a-z]* [A-Z]')" 2
 
 # AUTH, and a credentials file others may read.
 start_smtp "$TEST_DIR/auth" mailer s3cr3t-pa55w0rd
