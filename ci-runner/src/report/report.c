@@ -45,6 +45,9 @@ struct report {
 	int blocks;
 	const char *verdict;
 	char *authors;			/* of the commits under test, one a line, or NULL */
+	long same_since;		/* the first real flight of this flight's revisions */
+	long same_since_created;
+	int same_count;			/* real flights of them since (this one included) */
 };
 
 static void
@@ -448,6 +451,13 @@ print_text(const struct report *r, const struct report_opts *o, FILE *out, long 
 			row->step->testid, since, row->reg.last_pass);
 		free(since);
 	}
+	if (r->same_since) {
+		long days = now > r->same_since_created
+			    ? (now - r->same_since_created) / 86400 : 0;
+
+		fprintf(out, "\nTesting same since %ld %ld day%s %d attempt%s\n", r->same_since,
+			days, days == 1 ? "" : "s", r->same_count, r->same_count == 1 ? "" : "s");
+	}
 	if (r->authors)
 		fprintf(out, "\nPeople who touched revisions under test:\n%s", r->authors);
 	print_jobs(r, out);
@@ -676,6 +686,63 @@ commit_authors(struct db *db, const struct report *r)
 	return strbuf_detach(&sb);
 }
 
+/* How far back "Testing same since" looks, in flights of the branch. */
+#define SAME_SINCE_MAX 100
+
+static int
+revs_equal(const struct db_revision *a, int na, const struct db_revision *b, int nb)
+{
+	int i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i].tree, b[i].tree) || strcmp(a[i].revision, b[i].revision))
+			return 0;
+	return 1;
+}
+
+/*
+ * Testing same since: the run of real flights of the branch, up to this
+ * one, that tested this flight's revisions (how long the branch has been
+ * stuck on them).
+ */
+static int
+same_since(struct db *db, struct report *r)
+{
+	json_t *list, *f;
+	size_t i;
+
+	r->same_since = r->info.flight;
+	r->same_since_created = r->info.created;
+	r->same_count = !strcmp(r->info.blessing, "real");
+	list = db_flight_list_json(db, r->info.branch, SAME_SINCE_MAX);
+	if (!list)
+		return -1;
+	json_array_foreach(list, i, f) {
+		long n = (long)json_integer_value(json_object_get(f, "flight"));
+		const char *blessing = json_string_value(json_object_get(f, "blessing"));
+		struct db_revision *revs;
+		int nrevs, same;
+
+		if (n >= r->info.flight || !blessing || strcmp(blessing, "real"))
+			continue;
+		if (db_flight_revisions(db, n, &revs, &nrevs) < 0) {
+			json_decref(list);
+			return -1;
+		}
+		same = revs_equal(revs, nrevs, r->this_revs, r->nthis);
+		db_revisions_free(revs, nrevs);
+		if (!same)
+			break;
+		r->same_since = n;
+		r->same_since_created = (long)json_integer_value(json_object_get(f, "created"));
+		r->same_count++;
+	}
+	json_decref(list);
+	return 0;
+}
+
 /* Judges flight into *r (released by the caller, also on error); 0 or -1. */
 static int
 report_build(struct db *db, long flight, const struct report_opts *o, struct report *r)
@@ -718,8 +785,11 @@ report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out
 
 	if (report_build(db, flight, o, &r) < 0)
 		goto out;
-	if (o->format == REPORT_TEXT)
+	if (o->format == REPORT_TEXT) {
 		r.authors = commit_authors(db, &r);
+		if (same_since(db, &r) < 0)
+			goto out;
+	}
 	switch (o->format) {
 	case REPORT_TEXT:
 		print_text(&r, o, out, now);
@@ -779,6 +849,8 @@ report_mail(struct db *db, long flight, const struct report_opts *o,
 	if (report_build(db, flight, o, &r) < 0)
 		goto out;
 	r.authors = commit_authors(db, &r);
+	if (same_since(db, &r) < 0)
+		goto out;
 	f = open_memstream(&body, &body_len);
 	if (!f) {
 		error("mail for flight %ld", flight);

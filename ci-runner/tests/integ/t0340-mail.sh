@@ -6,7 +6,7 @@
 # AUTH, the password appears nowhere in the instance or the output.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
-plan 27
+plan 29
 init_instance
 r="$TEST_DIR/r.json"
 write_recipe "$r" build:a test:b,c:build
@@ -75,6 +75,7 @@ like "body: the blocking section" "$b" "^ test +1 b +fail +REGR. vs. $f1$"
 like "body: revisions tested" "$b" "^Revisions tested:$"
 like "body: last test of basis" "$b" "^Last test of basis $f1 0 days ago$"
 like "body: failing since" "$b" "^ test +b +failing since $f2 \(0 days, 1 flight\), last pass $f1$"
+like "body: testing same since" "$b" "^Testing same since $f2 0 days 1 attempt$"
 like "body: the table of all jobs" "$(printf '%s\n' "$b" | sed -n '/^Jobs:$/,$p' | tr -s ' ' | tr '\n' '|')" \
 	"^Jobs:\| build pass\| test fail\|$"
 
@@ -109,6 +110,10 @@ is "the authors of the commits under test, not the baseline's" \
 	"$(body "$m" | sed -n '/^People who touched revisions under test:$/,/^$/p' | tr -s ' ' | tr '\n' '|')" \
 	"People who touched revisions under test:| drivers Bob Writer <bob@example.org>| drivers Ann Author <ann@example.org>||"
 is "the text report has them too" "$(pvci report "$fb" | grep -c '^ drivers  *[AB][a-z]* [A-Z]')" 2
+fc=$(pvci flight create "$TEST_DIR/r2.json" --branch local --blessing real --tree "drivers=#$c2")
+pvci flight run "$fc" >/dev/null 2>&1
+like "testing same since counts the attempts at the same revisions" \
+	"$(body "$TEST_DIR/smtp/msg-6.eml")" "^Testing same since $fb 0 days 2 attempts$"
 
 # AUTH, and a credentials file others may read.
 start_smtp "$TEST_DIR/auth" mailer s3cr3t-pa55w0rd
