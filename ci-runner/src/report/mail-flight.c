@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mail-flight.h"
 #include "mail-send.h"
+#include "mail.h"
 #include "report.h"
 #include "util.h"
 
@@ -26,6 +27,12 @@ mail_flight(struct instance *inst, long flight, int pushed)
 	int nto = 0, rc = -1;
 
 	memset(&env, 0, sizeof(env));
+	s.smtp_url = config_str(inst->cfg, "mail.smtp_url");
+	if (!s.smtp_url || !*s.smtp_url)
+		return errorx("mail for flight %ld: setting 'mail.smtp_url' is not set", flight);
+	if (!mail_address_is_valid(from))
+		return errorx("mail for flight %ld: setting 'mail.from': '%s' is not a mail "
+			      "address", flight, from);
 	if (db_flight_info(inst->db, flight, &info) < 0)
 		return -1;
 	if (mail_recipients(config_str(inst->cfg, "mail.to"), info.branch, &to, &nto) < 0)
@@ -49,7 +56,6 @@ mail_flight(struct instance *inst, long flight, int pushed)
 	if (!msg)
 		goto out;
 	creds = instance_path(inst, "mail.credentials_file");
-	s.smtp_url = config_str(inst->cfg, "mail.smtp_url");
 	s.from = from;
 	s.starttls = config_bool(inst->cfg, "mail.starttls");
 	s.credentials_file = creds;

@@ -121,9 +121,8 @@ mail_compose(const struct mail_message *m)
 	return strbuf_detach(&sb);
 }
 
-/* A bare address: local@domain, nothing a header or an SMTP command would split on. */
-static int
-address_is_valid(const char *a)
+int
+mail_address_is_valid(const char *a)
 {
 	const char *at = strchr(a, '@');
 	const char *p;
@@ -181,7 +180,7 @@ mail_recipients(const char *setting, const char *branch, char ***out, int *count
 				return -1;
 			}
 		}
-		if (!address_is_valid(addr)) {
+		if (!mail_address_is_valid(addr)) {
 			errorx("setting 'mail.to': '%s' is not a mail address", addr);
 			free(entry);
 			mail_recipients_free(to, n);

@@ -57,6 +57,9 @@ char *mail_compose(const struct mail_message *m);
 int mail_recipients(const char *setting, const char *branch, char ***out, int *count);
 void mail_recipients_free(char **to, int count);
 
+/* 1 for a bare address, local@domain, nothing a header or SMTP would split on. */
+int mail_address_is_valid(const char *a);
+
 /* "Wed, 25 Nov 2026 19:32:01 +0000" (RFC 5322, UTC) into buf. */
 void mail_date(long t, char buf[40]);
 

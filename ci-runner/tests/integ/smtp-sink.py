@@ -31,7 +31,8 @@ class Sink:
 
 def authenticator(server, session, envelope, mechanism, auth_data):
     ok = creds is not None and (auth_data.login, auth_data.password) == creds
-    return AuthResult(success=ok)
+    # handled=False: the server answers 535 itself on a failure.
+    return AuthResult(success=ok, handled=False)
 
 
 kw = {}

@@ -6,7 +6,7 @@
 # AUTH, the password appears nowhere in the instance or the output.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
-plan 29
+plan 36
 init_instance
 r="$TEST_DIR/r.json"
 write_recipe "$r" build:a test:b,c:build
@@ -115,6 +115,14 @@ pvci flight run "$fc" >/dev/null 2>&1
 like "testing same since counts the attempts at the same revisions" \
 	"$(body "$TEST_DIR/smtp/msg-6.eml")" "^Testing same since $fb 0 days 2 attempts$"
 
+# STARTTLS required but the server does not offer it: refused, never plain.
+set_config starttls true
+out=$(pvci report "$f2" --mail 2>&1); rc=$?
+is "starttls required, not offered: exit 3" "$rc" 3
+like "and says so" "$out" "^pvci: error: mail: sending through 'smtp://127.0.0.1:$port' failed: .*(STARTTLS|SSL)"
+check "and nothing is sent" test ! -e "$TEST_DIR/smtp/msg-7.eml"
+set_config starttls false
+
 # AUTH, and a credentials file others may read.
 start_smtp "$TEST_DIR/auth" mailer s3cr3t-pa55w0rd
 set_config smtp_url "\"smtp://127.0.0.1:$port\""
@@ -125,9 +133,20 @@ out=$(pvci report "$f2" --mail 2>&1); rc=$?
 like "a credentials file others may read is refused, saying why" "$out" \
 	"mail credentials file '.*mail-credentials' is refused: its group or others may access it \(mode 0644\); make it 0600"
 is "and nothing is sent" "$(ls "$TEST_DIR/auth" | grep -c eml)" 0
+printf 'mailer\nwrong-pa55w0rd\n' >"$PVCI_HOME/mail-credentials"
 chmod 600 "$PVCI_HOME/mail-credentials"
+out=$(pvci report "$f2" --mail 2>&1); rc=$?
+is "a wrong password: exit 3" "$rc" 3
+like "the server's refusal is reported" "$out" "^pvci: error: mail: sending through .* failed: "
+is "without the password" "$(printf '%s\n' "$out" | grep -c wrong-pa55w0rd)" 0
+printf 'mailer\ns3cr3t-pa55w0rd\n' >"$PVCI_HOME/mail-credentials"
 f4=$(real_flight "$r" 4 2>"$TEST_DIR/run.err")
 check "with AUTH, the flight email arrives" test -s "$TEST_DIR/auth/msg-1.eml"
 out=$(pvci report "$f4" --mail 2>&1)$(cat "$TEST_DIR/run.err")
 hits=$(grep -rl --exclude=mail-credentials s3cr3t-pa55w0rd "$PVCI_HOME"; printf '%s\n' "$out" | grep -c s3cr3t-pa55w0rd)
 is "the password is in no file of the instance, no log, no output" "$hits" 0
+
+set_config smtp_url null
+out=$(pvci report "$f2" --mail 2>&1); rc=$?
+is "report --mail without a server: exit 3, saying why" "$rc: $out" \
+	"3: pvci: error: mail for flight $f2: setting 'mail.smtp_url' is not set"
