@@ -104,6 +104,9 @@ static const struct config_key config_keys[] = {
 		  "(that branch only)" },
 	{ .key = "mail.starttls", .type = CT_BOOL, .def = "false",
 	  .help = "require STARTTLS before sending (smtp:// URLs)" },
+	{ .key = "mail.ca_file", .type = CT_STR, .def = NULL,
+	  .help = "CA certificates (PEM) the SMTP server's certificate must chain to, "
+		  "relative to the instance; unset: the system's" },
 	{ .key = "mail.credentials_file", .type = CT_STR, .def = NULL,
 	  .help = "file with the SMTP user (first line) and password (second line), mode "
 		  "0600, relative to the instance; unset: no AUTH" },

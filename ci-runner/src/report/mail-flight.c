@@ -23,7 +23,7 @@ mail_flight(struct instance *inst, long flight, int pushed)
 	struct db_flight_info info;
 	const char *from = config_str(inst->cfg, "mail.from");
 	const char *domain = strchr(from, '@');
-	char **to = NULL, *msg = NULL, *id, *creds;
+	char **to = NULL, *msg = NULL, *id, *creds, *ca;
 	int nto = 0, rc = -1;
 
 	memset(&env, 0, sizeof(env));
@@ -56,11 +56,14 @@ mail_flight(struct instance *inst, long flight, int pushed)
 	if (!msg)
 		goto out;
 	creds = instance_path(inst, "mail.credentials_file");
+	ca = instance_path(inst, "mail.ca_file");
+	s.ca_file = ca;
 	s.from = from;
 	s.starttls = config_bool(inst->cfg, "mail.starttls");
 	s.credentials_file = creds;
 	rc = mail_send(&s, to, nto, msg);
 	free(creds);
+	free(ca);
 	if (rc == 0)
 		fprintf(stderr, "pvci: mailed the report of flight %ld to %d recipient%s\n",
 			flight, nto, nto == 1 ? "" : "s");

@@ -142,6 +142,8 @@ mail_send(const struct mail_settings *s, char *const *to, int nto, const char *m
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, SEND_TIMEOUT);
 	if (s->starttls)
 		curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (s->ca_file && *s->ca_file)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, s->ca_file);
 	if (user) {
 		curl_easy_setopt(curl, CURLOPT_USERNAME, user);
 		curl_easy_setopt(curl, CURLOPT_PASSWORD, password);

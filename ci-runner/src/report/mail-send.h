@@ -11,6 +11,7 @@ struct mail_settings {
 	const char *smtp_url;		/* smtp://HOST:PORT or smtps://..., no user:password@ */
 	const char *from;
 	int starttls;			/* require STARTTLS */
+	const char *ca_file;		/* CA certificates to verify the server with; NULL: system's */
 	const char *credentials_file;	/* NULL: no AUTH */
 };
 

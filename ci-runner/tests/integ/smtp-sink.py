@@ -1,11 +1,13 @@
 # A loopback SMTP server for the mail tests (Debian's python3-aiosmtpd):
 # writes each message it takes to OUTDIR/msg-N.eml, and the port it listens
 # on to OUTDIR/port once it is ready. With a USER and PASSWORD, it requires
-# AUTH (allowed without TLS: loopback only).
+# AUTH (allowed without TLS: loopback only). With SMTP_TLS_CERT and
+# SMTP_TLS_KEY in the environment, it offers STARTTLS and requires it.
 # Usage: smtp-sink.py OUTDIR [USER PASSWORD]
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 
@@ -38,6 +40,10 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 kw = {}
 if creds:
     kw = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+if os.environ.get("SMTP_TLS_CERT"):
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(os.environ["SMTP_TLS_CERT"], os.environ["SMTP_TLS_KEY"])
+    kw.update(tls_context=tls, require_starttls=True)
 # A free port: the controller checks its server by connecting to the port
 # it was given, so port 0 will not do.
 with socket.socket() as s:

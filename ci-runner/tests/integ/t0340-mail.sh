@@ -6,13 +6,14 @@
 # AUTH, the password appears nowhere in the instance or the output.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
-plan 36
+plan 39
 init_instance
 r="$TEST_DIR/r.json"
 write_recipe "$r" build:a test:b,c:build
 PY=/usr/bin/python3
 
 # start_smtp DIR [USER PASSWORD]: a server writing DIR/msg-N.eml; sets $port.
+# With SMTP_TLS_CERT and SMTP_TLS_KEY in the environment it requires STARTTLS.
 start_smtp() {
 	local dir=$1 i
 	shift
@@ -145,6 +146,20 @@ check "with AUTH, the flight email arrives" test -s "$TEST_DIR/auth/msg-1.eml"
 out=$(pvci report "$f4" --mail 2>&1)$(cat "$TEST_DIR/run.err")
 hits=$(grep -rl --exclude=mail-credentials s3cr3t-pa55w0rd "$PVCI_HOME"; printf '%s\n' "$out" | grep -c s3cr3t-pa55w0rd)
 is "the password is in no file of the instance, no log, no output" "$hits" 0
+
+# STARTTLS, then AUTH, against a server whose certificate mail.ca_file vouches for.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TEST_DIR/tls.key" -out "$TEST_DIR/tls.pem" \
+	-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+SMTP_TLS_CERT="$TEST_DIR/tls.pem" SMTP_TLS_KEY="$TEST_DIR/tls.key" \
+	start_smtp "$TEST_DIR/tls" mailer s3cr3t-pa55w0rd
+set_config smtp_url "\"smtp://127.0.0.1:$port\""
+set_config starttls true
+out=$(pvci report "$f4" --mail 2>&1); rc=$?
+like "a certificate nobody vouches for is refused" "$rc: $out" "^3: pvci: error: mail: sending through .* failed: .*certificate"
+set_config ca_file "\"$TEST_DIR/tls.pem\""
+out=$(pvci report "$f4" --mail 2>&1); rc=$?
+is "with STARTTLS and AUTH: sent" "$rc" 0
+like "and received" "$(header "$TEST_DIR/tls/msg-1.eml" Subject)" "^\[trunk test\] $f4: "
 
 set_config smtp_url null
 out=$(pvci report "$f2" --mail 2>&1); rc=$?

@@ -183,7 +183,7 @@ test_credentials(void **state)
 static void
 test_url_with_password(void **state)
 {
-	struct mail_settings s = { "smtp://me:secret@127.0.0.1:1", "a@x.org", 0, NULL };
+	struct mail_settings s = { "smtp://me:secret@127.0.0.1:1", "a@x.org", 0, NULL, NULL };
 	char *to[] = { (char *)"b@x.org" };
 
 	(void)state;
