@@ -27,6 +27,7 @@ mail_flight(struct instance *inst, long flight, int pushed)
 	int nto = 0, rc = -1;
 
 	memset(&env, 0, sizeof(env));
+	memset(&s, 0, sizeof(s));
 	s.smtp_url = config_str(inst->cfg, "mail.smtp_url");
 	if (!s.smtp_url || !*s.smtp_url)
 		return errorx("mail for flight %ld: setting 'mail.smtp_url' is not set", flight);

@@ -136,22 +136,22 @@ mail_address_is_valid(const char *a)
 	return 1;
 }
 
+/* A copy of s[0..len) without the blanks around it; caller frees. */
 static char *
 trimmed(const char *s, size_t len)
 {
+	char *t;
+
 	while (len && isspace((unsigned char)*s)) {
 		s++;
 		len--;
 	}
 	while (len && isspace((unsigned char)s[len - 1]))
 		len--;
-	{
-		char *t = xmalloc(len + 1);
-
-		memcpy(t, s, len);
-		t[len] = '\0';
-		return t;
-	}
+	t = xmalloc(len + 1);
+	memcpy(t, s, len);
+	t[len] = '\0';
+	return t;
 }
 
 int
