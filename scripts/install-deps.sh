@@ -5,10 +5,11 @@ set -eu
 
 # Build: the C program and its unit tests.
 build="gcc make pkg-config libc6-dev libjansson-dev libsqlite3-dev libvirt-dev
- libssl-dev libcmocka-dev"
+ libssl-dev libcmocka-dev libcurl4-openssl-dev"
 # Tests: prove (perl), jq to read pvci's JSON, sqlite3 to look at rows, file to
-# check the PE type of a built driver, git for the source step.
-tests="perl jq git procps sqlite3 file"
+# check the PE type of a built driver, git for the source step, python3-aiosmtpd
+# for the SMTP server the mail tests start.
+tests="perl jq git procps sqlite3 file python3-aiosmtpd"
 # Build-and-sign stage: the fixture driver, Authenticode, installer ISOs.
 sign="gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64
  osslsigncode openssl xorriso tar"

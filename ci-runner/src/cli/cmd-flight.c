@@ -13,6 +13,7 @@
 #include "flight-run.h"
 #include "instance.h"
 #include "log.h"
+#include "mail-flight.h"
 #include "progress.h"
 #include "recover.h"
 #include "show.h"
@@ -236,6 +237,13 @@ flight_run(struct cmd_opts *opts, int argc, char **argv)
 	out = run_flight(inst, flight, glob, &progress_listener);
 	if (out != RUN_ERROR)
 		show_flight_summary(inst, flight);
+	/*
+	 * The email of a finished real flight; a failure to send leaves the
+	 * flight's outcome. pushed (0 here) is whether the gate advanced.
+	 */
+	if (out != RUN_ERROR) {
+		mail_after_flight(inst, flight, 0);
+	}
 	instance_close(inst);
 	return (int)out;
 }

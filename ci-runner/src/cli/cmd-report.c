@@ -7,10 +7,11 @@
 #include "cmd.h"
 #include "instance.h"
 #include "log.h"
+#include "mail-flight.h"
 #include "report.h"
 #include "util.h"
 
-#define REPORT_USAGE "report FLIGHT [--format text|mro|json] [--allow FILE]..."
+#define REPORT_USAGE "report FLIGHT [--format text|mro|json] [--allow FILE]... [--mail]"
 
 static int
 cmd_report_exec(struct cmd_opts *opts, int argc, char **argv)
@@ -18,13 +19,14 @@ cmd_report_exec(struct cmd_opts *opts, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "allow", required_argument, NULL, 'a' },
+		{ "mail", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct cmd_form form = { "report", REPORT_USAGE };
 	struct report_opts ro = { .format = REPORT_TEXT, .record = 1 };
 	struct allow_list allow = { NULL, 0 };
 	struct instance *inst;
-	int c, rc = EXIT_ERROR;
+	int c, mail = 0, rc = EXIT_ERROR;
 	long flight;
 
 	ro.today = (long)(time(NULL) / 86400);
@@ -51,6 +53,9 @@ cmd_report_exec(struct cmd_opts *opts, int argc, char **argv)
 				return EXIT_ERROR;
 			}
 			break;
+		case 'm':
+			mail = 1;
+			break;
 		default:
 			allow_release(&allow);
 			return EXIT_USAGE;
@@ -66,7 +71,14 @@ cmd_report_exec(struct cmd_opts *opts, int argc, char **argv)
 	}
 	/* Judging a real flight records its regressions (and applies migrations). */
 	inst = instance_open(opts->home, INSTANCE_RUN);
-	if (inst) {
+	if (inst && mail) {
+		/* The mail's body is the text report; allow files are not applied. */
+		if (allow.n)
+			errorx("report: --mail does not apply --allow files");
+		else
+			rc = mail_flight(inst, flight, 0) < 0 ? EXIT_ERROR : EXIT_PASS;
+		instance_close(inst);
+	} else if (inst) {
 		int blocks = report_flight(inst->db, flight, &ro, stdout);
 
 		rc = blocks < 0 ? EXIT_ERROR : blocks ? EXIT_FAILED : EXIT_PASS;
@@ -98,6 +110,11 @@ const struct cmd_entry cmd_report_entry = {
 	"               JOBGLOB [STEPGLOB] until=YYYY-MM-DD reason=\"...\"\n"
 	"               a leading '!' takes a match back; '#' comments. An\n"
 	"               expired entry no longer allows and is listed as expired.\n\n"
+	"  --mail       send the flight email (subject [BRANCH test] FLIGHT:\n"
+	"               OUTCOME, X-Pvci-Failures and X-Pvci-Versions-This/That\n"
+	"               headers, the text report as body) to the recipients\n"
+	"               mail.to gives the branch, through mail.smtp_url; print\n"
+	"               nothing; exit 0 once the server took it, 3 otherwise\n\n"
 	"Judging a real flight records its regressions (pvci regressions).\n"
 	"Exit status: 0 nothing blocks the push, 1 something blocks, 3 error.\n",
 	.exec = cmd_report_exec,

@@ -94,6 +94,22 @@ static const struct config_key config_keys[] = {
 	{ .key = "signing.validity_days", .type = CT_INT, .def = "365",
 	  .help = "validity of certificates made by 'pvci keys init'",
 	  .min = 1, .max = 36500 },
+	{ .key = "mail.smtp_url", .type = CT_STR, .def = NULL,
+	  .help = "SMTP server the flight email goes to (smtp://HOST:PORT, smtps://...; no "
+		  "user or password here); unset: no email after a flight" },
+	{ .key = "mail.from", .type = CT_STR, .def = "pvci@localhost",
+	  .help = "sender address of the flight email" },
+	{ .key = "mail.to", .type = CT_STR, .def = NULL,
+	  .help = "recipients, comma-separated: ADDRESS (every branch) or BRANCH=ADDRESS "
+		  "(that branch only)" },
+	{ .key = "mail.starttls", .type = CT_BOOL, .def = "false",
+	  .help = "require STARTTLS before sending (smtp:// URLs)" },
+	{ .key = "mail.ca_file", .type = CT_STR, .def = NULL,
+	  .help = "CA certificates (PEM) the SMTP server's certificate must chain to, "
+		  "relative to the instance; unset: the system's" },
+	{ .key = "mail.credentials_file", .type = CT_STR, .def = NULL,
+	  .help = "file with the SMTP user (first line) and password (second line), mode "
+		  "0600, relative to the instance; unset: no AUTH" },
 	{ .key = "network.iperf3_port", .type = CT_INT, .def = "5201",
 	  .help = "first host port for iperf3 servers",
 	  .min = 1, .max = 65535 },

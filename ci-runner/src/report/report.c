@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -8,6 +9,8 @@
 #include "tolerance.h"
 #include "judge.h"
 #include "log.h"
+#include "proc.h"
+#include "mail.h"
 #include "report.h"
 #include "util.h"
 
@@ -27,6 +30,7 @@ struct row {
 
 struct report {
 	struct db_flight_info info;
+	struct db_flight_info that_info;	/* of "that", when that */
 	struct db_step_result *steps;
 	int nsteps;
 	struct db_measurement *ms;
@@ -40,6 +44,10 @@ struct report {
 	int nthis, nthat;
 	int blocks;
 	const char *verdict;
+	char *authors;			/* of the commits under test, one a line, or NULL */
+	long same_since;		/* the first real flight of this flight's revisions */
+	long same_since_created;
+	int same_count;			/* real flights of them since (this one included) */
 };
 
 static void
@@ -59,6 +67,8 @@ report_release(struct report *r)
 	db_revisions_free(r->this_revs, r->nthis);
 	db_revisions_free(r->that_revs, r->nthat);
 	db_flight_info_release(&r->info);
+	db_flight_info_release(&r->that_info);
+	free(r->authors);
 }
 
 /* Gathers what judge_step needs of a failed step's history. */
@@ -370,6 +380,22 @@ print_entry(FILE *out, const struct allow_entry *e)
 		e->step ? " " : "", e->step ? e->step : "", date, e->reason);
 }
 
+/* Every job of the flight and its status, in the flight's order. */
+static void
+print_jobs(const struct report *r, FILE *out)
+{
+	const char *last = NULL;
+	int i;
+
+	fprintf(out, "\nJobs:\n");
+	for (i = 0; i < r->nsteps; i++) {
+		if (last && !strcmp(last, r->steps[i].job))
+			continue;
+		last = r->steps[i].job;
+		fprintf(out, " %-28s %s\n", last, status_name(r->steps[i].job_status));
+	}
+}
+
 static void
 print_text(const struct report *r, const struct report_opts *o, FILE *out, long now)
 {
@@ -396,6 +422,20 @@ print_text(const struct report *r, const struct report_opts *o, FILE *out, long 
 			fprintf(out, "\nExpired allow entries (they no longer allow):\n");
 		print_entry(out, e);
 	}
+	fprintf(out, "\nRevisions tested:\n");
+	for (i = 0; i < r->nthis; i++)
+		fprintf(out, " %-20s %s\n", r->this_revs[i].tree, r->this_revs[i].revision);
+	if (r->that) {
+		fprintf(out, "Baseline revisions (flight %ld):\n", r->that);
+		for (i = 0; i < r->nthat; i++)
+			fprintf(out, " %-20s %s\n", r->that_revs[i].tree, r->that_revs[i].revision);
+	}
+	if (r->that && r->that_info.finished) {
+		long days = now > r->that_info.finished ? (now - r->that_info.finished) / 86400 : 0;
+
+		fprintf(out, "\nLast test of basis %ld %ld day%s ago\n", r->that, days,
+			days == 1 ? "" : "s");
+	}
 	any = 0;
 	for (i = 0; i < r->nrows; i++) {
 		const struct row *row = &r->rows[i];
@@ -411,14 +451,16 @@ print_text(const struct report *r, const struct report_opts *o, FILE *out, long 
 			row->step->testid, since, row->reg.last_pass);
 		free(since);
 	}
-	fprintf(out, "\nRevisions tested:\n");
-	for (i = 0; i < r->nthis; i++)
-		fprintf(out, " %-20s %s\n", r->this_revs[i].tree, r->this_revs[i].revision);
-	if (r->that) {
-		fprintf(out, "Baseline revisions (flight %ld):\n", r->that);
-		for (i = 0; i < r->nthat; i++)
-			fprintf(out, " %-20s %s\n", r->that_revs[i].tree, r->that_revs[i].revision);
+	if (r->same_since) {
+		long days = now > r->same_since_created
+			    ? (now - r->same_since_created) / 86400 : 0;
+
+		fprintf(out, "\nTesting same since %ld %ld day%s %d attempt%s\n", r->same_since,
+			days, days == 1 ? "" : "s", r->same_count, r->same_count == 1 ? "" : "s");
 	}
+	if (r->authors)
+		fprintf(out, "\nPeople who touched revisions under test:\n%s", r->authors);
+	print_jobs(r, out);
 }
 
 static void
@@ -545,36 +587,209 @@ print_json(const struct report *r, const struct report_opts *o, FILE *out, long 
 	return rc < 0 ? -1 : 0;
 }
 
+#define AUTHORS_MAX 65536
+
+/* A commit id git cannot take for an option or a range: hex only. */
+static int
+is_commit_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdefABCDEF");
+
+	return n >= 7 && n <= 64 && !s[n];
+}
+
+/* The tree's URL as a local git directory, when it is one; caller frees. */
+static char *
+local_tree(struct db *db, const struct report *r, const char *tree)
+{
+	char *name = xasprintf("tree_%s", tree), *url = NULL, *dir = NULL;
+	const char *last = NULL;
+	struct stat st;
+	int i;
+
+	for (i = 0; i < r->nsteps && !url; i++) {
+		if (last && !strcmp(last, r->steps[i].job))
+			continue;
+		last = r->steps[i].job;
+		if (db_runvar_read(db, r->info.flight, last, name, &url) < 0)
+			break;
+	}
+	free(name);
+	if (url) {
+		const char *path = !strncmp(url, "file://", 7) ? url + 7 : url;
+
+		if (path[0] == '/' && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			dir = xstrdup(path);
+	}
+	free(url);
+	return dir;
+}
+
+/*
+ * Who wrote the commits under test: git log of each tree from the
+ * baseline's revision to this flight's, when the tree is a local
+ * repository. Best effort: a tree git cannot read adds nothing.
+ */
+static char *
+commit_authors(struct db *db, const struct report *r)
+{
+	struct strbuf sb;
+	int i, k;
+
+	strbuf_init(&sb);
+	for (i = 0; i < r->nthis; i++) {
+		const struct db_revision *t = &r->this_revs[i];
+		char *dir, *range, *log = NULL, *line, *next;
+		struct proc_opts po = { .out_fd = -1, .capture = &log,
+					.capture_max = AUTHORS_MAX, .timeout = 30 };
+
+		for (k = 0; k < r->nthat; k++)
+			if (!strcmp(r->that_revs[k].tree, t->tree))
+				break;
+		if (k == r->nthat || !strcmp(r->that_revs[k].revision, t->revision) ||
+		    !is_commit_id(t->revision) || !is_commit_id(r->that_revs[k].revision))
+			continue;
+		dir = local_tree(db, r, t->tree);
+		if (!dir)
+			continue;
+		range = xasprintf("%s..%s", r->that_revs[k].revision, t->revision);
+		{
+			const char *argv[] = { "git", "-C", dir, "log", "--no-merges",
+					       "--format=%an <%ae>", range, "--", NULL };
+
+			if (proc_run(argv, &po) != 0) {
+				free(log);
+				log = NULL;
+			}
+		}
+		for (line = log; line && *line; line = next) {
+			char *entry, *nl = strchr(line, '\n');
+
+			next = nl ? nl + 1 : line + strlen(line);
+			if (nl)
+				*nl = '\0';
+			if (!*line)
+				continue;
+			entry = xasprintf(" %-20s %s\n", t->tree, line);
+			if (!strstr(sb.buf, entry))
+				strbuf_adds(&sb, entry);
+			free(entry);
+		}
+		free(log);
+		free(range);
+		free(dir);
+	}
+	if (!sb.len) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb);
+}
+
+/* How far back "Testing same since" looks, in flights of the branch. */
+#define SAME_SINCE_MAX 100
+
+static int
+revs_equal(const struct db_revision *a, int na, const struct db_revision *b, int nb)
+{
+	int i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i].tree, b[i].tree) || strcmp(a[i].revision, b[i].revision))
+			return 0;
+	return 1;
+}
+
+/*
+ * Testing same since: the run of real flights of the branch, up to this
+ * one, that tested this flight's revisions (how long the branch has been
+ * stuck on them).
+ */
+static int
+same_since(struct db *db, struct report *r)
+{
+	json_t *list, *f;
+	size_t i;
+
+	r->same_since = r->info.flight;
+	r->same_since_created = r->info.created;
+	r->same_count = !strcmp(r->info.blessing, "real");
+	list = db_flight_list_json(db, r->info.branch, SAME_SINCE_MAX);
+	if (!list)
+		return -1;
+	json_array_foreach(list, i, f) {
+		long n = (long)json_integer_value(json_object_get(f, "flight"));
+		const char *blessing = json_string_value(json_object_get(f, "blessing"));
+		struct db_revision *revs;
+		int nrevs, same;
+
+		if (n >= r->info.flight || !blessing || strcmp(blessing, "real"))
+			continue;
+		if (db_flight_revisions(db, n, &revs, &nrevs) < 0) {
+			json_decref(list);
+			return -1;
+		}
+		same = revs_equal(revs, nrevs, r->this_revs, r->nthis);
+		db_revisions_free(revs, nrevs);
+		if (!same)
+			break;
+		r->same_since = n;
+		r->same_since_created = (long)json_integer_value(json_object_get(f, "created"));
+		r->same_count++;
+	}
+	json_decref(list);
+	return 0;
+}
+
+/* Judges flight into *r (released by the caller, also on error); 0 or -1. */
+static int
+report_build(struct db *db, long flight, const struct report_opts *o, struct report *r)
+{
+	struct db_revision *tested_revs = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (db_flight_info(db, flight, &r->info) < 0)
+		return -1;
+	if (db_flight_step_results(db, flight, &r->steps, &r->nsteps) < 0 ||
+	    db_flight_measurements(db, flight, &r->ms, &r->nms) < 0 ||
+	    db_flight_revisions(db, flight, &r->this_revs, &r->nthis) < 0 ||
+	    db_tested_revisions(db, r->info.branch, &tested_revs, &r->ntested_revs) < 0)
+		return -1;
+	db_revisions_free(tested_revs, r->ntested_revs);
+	r->tested = db_tested_flight(db, r->info.branch, flight);
+	if (r->tested < 0)
+		return -1;
+	r->that = r->tested;
+	if (judge_all(db, r, o) < 0 || judge_measurements(db, r, o) < 0)
+		return -1;
+	if (r->that && db_flight_revisions(db, r->that, &r->that_revs, &r->nthat) < 0)
+		return -1;
+	if (r->that && db_flight_info(db, r->that, &r->that_info) < 0)
+		return -1;
+	if (o->record && !strcmp(r->info.blessing, "real") && record(db, r) < 0)
+		return -1;
+	if (lookup_regressions(db, r) < 0)
+		return -1;
+	r->verdict = verdict(r);
+	return 0;
+}
+
 int
 report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out)
 {
 	struct report r;
-	struct db_revision *tested_revs = NULL;
 	long now = (long)time(NULL);
 	int rc = -1;
 
-	memset(&r, 0, sizeof(r));
-	if (db_flight_info(db, flight, &r.info) < 0)
-		return -1;
-	if (db_flight_step_results(db, flight, &r.steps, &r.nsteps) < 0 ||
-	    db_flight_measurements(db, flight, &r.ms, &r.nms) < 0 ||
-	    db_flight_revisions(db, flight, &r.this_revs, &r.nthis) < 0 ||
-	    db_tested_revisions(db, r.info.branch, &tested_revs, &r.ntested_revs) < 0)
+	if (report_build(db, flight, o, &r) < 0)
 		goto out;
-	db_revisions_free(tested_revs, r.ntested_revs);
-	r.tested = db_tested_flight(db, r.info.branch, flight);
-	if (r.tested < 0)
-		goto out;
-	r.that = r.tested;
-	if (judge_all(db, &r, o) < 0 || judge_measurements(db, &r, o) < 0)
-		goto out;
-	if (r.that && db_flight_revisions(db, r.that, &r.that_revs, &r.nthat) < 0)
-		goto out;
-	if (o->record && !strcmp(r.info.blessing, "real") && record(db, &r) < 0)
-		goto out;
-	if (lookup_regressions(db, &r) < 0)
-		goto out;
-	r.verdict = verdict(&r);
+	if (o->format == REPORT_TEXT) {
+		r.authors = commit_authors(db, &r);
+		if (same_since(db, &r) < 0)
+			goto out;
+	}
 	switch (o->format) {
 	case REPORT_TEXT:
 		print_text(&r, o, out, now);
@@ -591,6 +806,89 @@ report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out
 out:
 	report_release(&r);
 	return rc;
+}
+
+/* 1 when the flight has jobs and none of them passed. */
+static int
+all_fail(const struct report *r)
+{
+	int i;
+
+	for (i = 0; i < r->nsteps; i++)
+		if (r->steps[i].job_status == STATUS_PASS)
+			return 0;
+	return r->nsteps > 0;
+}
+
+static struct mail_rev *
+mail_revs(const struct db_revision *revs, int n)
+{
+	struct mail_rev *out = xcalloc((size_t)n + 1, sizeof(*out));
+	int i;
+
+	for (i = 0; i < n; i++) {
+		out[i].tree = revs[i].tree;
+		out[i].revision = revs[i].revision;
+	}
+	return out;
+}
+
+char *
+report_mail(struct db *db, long flight, const struct report_opts *o,
+	    const struct mail_message *env)
+{
+	struct mail_message m = *env;
+	struct mail_failure *fails = NULL;
+	struct mail_rev *this_revs = NULL, *that_revs = NULL;
+	struct report r;
+	char *body = NULL, *msg = NULL;
+	size_t body_len = 0;
+	FILE *f;
+	int i;
+
+	if (report_build(db, flight, o, &r) < 0)
+		goto out;
+	r.authors = commit_authors(db, &r);
+	if (same_since(db, &r) < 0)
+		goto out;
+	f = open_memstream(&body, &body_len);
+	if (!f) {
+		error("mail for flight %ld", flight);
+		goto out;
+	}
+	print_text(&r, o, f, env->date);
+	if (fclose(f) != 0) {
+		error("mail for flight %ld", flight);
+		goto out;
+	}
+	fails = xcalloc((size_t)r.nrows + 1, sizeof(*fails));
+	for (i = 0; i < r.nrows; i++) {
+		fails[i].job = r.rows[i].step->job;
+		fails[i].step = r.rows[i].step->testid;
+		fails[i].status = status_name(r.rows[i].step->status);
+		fails[i].why = r.rows[i].text;
+	}
+	this_revs = mail_revs(r.this_revs, r.nthis);
+	that_revs = mail_revs(r.that_revs, r.nthat);
+	m.branch = r.info.branch;
+	m.flight = r.info.flight;
+	m.verdict = r.verdict;
+	m.all_fail = all_fail(&r);
+	m.failures = fails;
+	m.nfailures = r.nrows;
+	m.this_revs = this_revs;
+	m.nthis = r.nthis;
+	m.that_revs = that_revs;
+	m.nthat = r.nthat;
+	m.body = body;
+	msg = mail_compose(&m);
+out:
+	free(fails);
+	free(this_revs);
+	free(that_revs);
+	free(body);
+	report_release(&r);
+	return msg;
 }
 
 int

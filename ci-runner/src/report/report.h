@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "allow.h"
+#include "mail.h"
 
 struct db;
 
@@ -28,6 +29,14 @@ struct report_opts {
 
 /* 1 when something blocks the push, 0 when nothing does, -1 on error (reported). */
 int report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out);
+
+/*
+ * The flight's email: env gives From, To, Date, Message-ID and pushed; the
+ * rest (subject, X-Pvci-* headers, the text report as body) comes from the
+ * judged flight. o->format is ignored. Caller frees; NULL on error (reported).
+ */
+char *report_mail(struct db *db, long flight, const struct report_opts *o,
+		  const struct mail_message *env);
 
 /* pvci regressions: the open (or all) regressions of a branch (or all), as text. */
 int report_regressions(struct db *db, const char *branch, int all, long now, FILE *out);
