@@ -1771,106 +1771,116 @@ db_metric_history(struct db *db, const char *branch, long before, const char *jo
  * primary keys, and measurements_flight for measurements), ordered so the
  * comparison can walk two flights side by side.
  */
+/*
+ * Runs st to its end, giving each row to row(); finalizes st. -1 (reported)
+ * on a read error or when row() fails, so an error never reads as the end.
+ */
 static int
-diff_read_jobs(struct db *db, struct db_diff_flight *f)
+each_row(struct db *db, sqlite3_stmt *st, int (*row)(struct db *, sqlite3_stmt *, void *),
+	 void *arg)
 {
-	sqlite3_stmt *st = query(db, "SELECT job, status FROM jobs WHERE flight = ? "
-				 "ORDER BY job", "i", f->flight);
-	int rc, n = 0;
+	int rc;
 
 	if (!st)
 		return -1;
-	while ((rc = step_row(db, st)) > 0) {
-		struct db_diff_job *j;
-
-		f->jobs = xrealloc(f->jobs, sizeof(*f->jobs) * (size_t)(n + 1));
-		j = &f->jobs[n];
-		j->job = col_text(st, 0);
-		f->njobs = ++n;
-		if (col_status(db, st, 1, &j->status) < 0) {
+	while ((rc = step_row(db, st)) > 0)
+		if (row(db, st, arg) < 0) {
 			rc = -1;
 			break;
 		}
-	}
 	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
-static int
-diff_read_steps(struct db *db, struct db_diff_flight *f)
+/*
+ * Room for element n of an array holding n elements of size bytes. The
+ * capacity is implied (8, 16, 32, ...), so it grows by doubling.
+ */
+static void *
+grow(void *array, int n, size_t size)
 {
-	sqlite3_stmt *st = query(db, "SELECT job, testid, status FROM steps WHERE flight = ? "
-				 "ORDER BY job, testid", "i", f->flight);
-	int rc, n = 0;
-
-	if (!st)
-		return -1;
-	while ((rc = step_row(db, st)) > 0) {
-		struct db_diff_step *s;
-
-		f->steps = xrealloc(f->steps, sizeof(*f->steps) * (size_t)(n + 1));
-		s = &f->steps[n];
-		s->job = col_text(st, 0);
-		s->testid = col_text(st, 1);
-		f->nsteps = ++n;
-		if (col_status(db, st, 2, &s->status) < 0) {
-			rc = -1;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
+	if (n == 0)
+		return xrealloc(array, 8 * size);
+	if (n < 8 || (n & (n - 1)))
+		return array;
+	return xrealloc(array, 2 * (size_t)n * size);
 }
 
 static int
-diff_read_runvars(struct db *db, struct db_diff_flight *f)
+diff_job_row(struct db *db, sqlite3_stmt *st, void *arg)
 {
-	sqlite3_stmt *st = query(db, "SELECT job, name, value, synth FROM runvars "
-				 "WHERE flight = ? ORDER BY job, name", "i", f->flight);
-	int rc, n = 0;
+	struct db_diff_flight *f = arg;
+	struct db_diff_job *j;
 
-	if (!st)
-		return -1;
-	while ((rc = step_row(db, st)) > 0) {
-		struct db_diff_runvar *r;
-
-		f->runvars = xrealloc(f->runvars, sizeof(*f->runvars) * (size_t)(n + 1));
-		r = &f->runvars[n];
-		r->job = col_text(st, 0);
-		r->name = col_text(st, 1);
-		r->value = col_text(st, 2);
-		r->synth = sqlite3_column_int(st, 3);
-		f->nrunvars = ++n;
-	}
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
+	f->jobs = grow(f->jobs, f->njobs, sizeof(*f->jobs));
+	j = &f->jobs[f->njobs++];
+	j->job = col_text(st, 0);
+	return col_status(db, st, 1, &j->status);
 }
 
 static int
-diff_read_measures(struct db *db, struct db_diff_flight *f)
+diff_step_row(struct db *db, sqlite3_stmt *st, void *arg)
 {
-	sqlite3_stmt *st = query(db, "SELECT m.job, s.testid, m.metric, m.unit, m.value "
-				 "FROM measurements m JOIN steps s ON s.flight = m.flight "
-				 "AND s.job = m.job AND s.stepno = m.stepno WHERE m.flight = ? "
-				 "ORDER BY m.job, s.testid, m.metric, m.value", "i", f->flight);
-	int rc, n = 0;
+	struct db_diff_flight *f = arg;
+	struct db_diff_step *s;
 
-	if (!st)
+	f->steps = grow(f->steps, f->nsteps, sizeof(*f->steps));
+	s = &f->steps[f->nsteps++];
+	s->job = col_text(st, 0);
+	s->testid = col_text(st, 1);
+	return col_status(db, st, 2, &s->status);
+}
+
+static int
+diff_runvar_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct db_diff_flight *f = arg;
+	struct db_diff_runvar *r;
+
+	(void)db;
+	f->runvars = grow(f->runvars, f->nrunvars, sizeof(*f->runvars));
+	r = &f->runvars[f->nrunvars++];
+	r->job = col_text(st, 0);
+	r->name = col_text(st, 1);
+	r->value = col_text(st, 2);
+	r->synth = sqlite3_column_int(st, 3);
+	return 0;
+}
+
+static int
+diff_measure_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct db_diff_flight *f = arg;
+	struct db_diff_measure *d;
+
+	(void)db;
+	f->measures = grow(f->measures, f->nmeasures, sizeof(*f->measures));
+	d = &f->measures[f->nmeasures++];
+	d->job = col_text(st, 0);
+	d->testid = col_text(st, 1);
+	d->metric = col_text(st, 2);
+	d->unit = col_text(st, 3);
+	d->value = sqlite3_column_double(st, 4);
+	return 0;
+}
+
+/* A flight's rows, each ordered so that two flights can be walked side by side. */
+static int
+diff_read_rows(struct db *db, struct db_diff_flight *f)
+{
+	if (each_row(db, query(db, "SELECT job, status FROM jobs WHERE flight = ? ORDER BY job",
+			       "i", f->flight), diff_job_row, f) < 0 ||
+	    each_row(db, query(db, "SELECT job, testid, status FROM steps WHERE flight = ? "
+			       "ORDER BY job, testid", "i", f->flight), diff_step_row, f) < 0 ||
+	    each_row(db, query(db, "SELECT job, name, value, synth FROM runvars "
+			       "WHERE flight = ? ORDER BY job, name", "i", f->flight),
+		     diff_runvar_row, f) < 0)
 		return -1;
-	while ((rc = step_row(db, st)) > 0) {
-		struct db_diff_measure *m;
-
-		f->measures = xrealloc(f->measures, sizeof(*f->measures) * (size_t)(n + 1));
-		m = &f->measures[n];
-		m->job = col_text(st, 0);
-		m->testid = col_text(st, 1);
-		m->metric = col_text(st, 2);
-		m->unit = col_text(st, 3);
-		m->value = sqlite3_column_double(st, 4);
-		f->nmeasures = ++n;
-	}
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
+	return each_row(db, query(db, "SELECT m.job, s.testid, m.metric, m.unit, m.value "
+				  "FROM measurements m JOIN steps s ON s.flight = m.flight "
+				  "AND s.job = m.job AND s.stepno = m.stepno WHERE m.flight = ? "
+				  "ORDER BY m.job, s.testid, m.metric, m.value", "i", f->flight),
+			diff_measure_row, f);
 }
 
 struct db_diff_flight *
@@ -1900,8 +1910,7 @@ db_diff_flight(struct db *db, long flight)
 	f->blessing = col_text(st, 1);
 	f->recipe = col_text(st, 2);
 	sqlite3_finalize(st);
-	rc = diff_read_jobs(db, f) < 0 || diff_read_steps(db, f) < 0 ||
-	     diff_read_runvars(db, f) < 0 || diff_read_measures(db, f) < 0;
+	rc = diff_read_rows(db, f) < 0;
 	db_rollback(db);
 	if (rc) {
 		db_diff_flight_free(f);
