@@ -23,9 +23,8 @@
 
 #define KEY_BITS 3072
 
-/* The deepest OpenSSL error, for messages; lent (static). */
-static const char *
-ssl_reason(void)
+const char *
+keys_ssl_reason(void)
 {
 	static char buf[256];
 	unsigned long e, last = 0;
@@ -109,7 +108,7 @@ make_key(void)
 	EVP_PKEY *pkey = EVP_RSA_gen(KEY_BITS);
 
 	if (!pkey)
-		errorx("cannot generate an RSA key: %s", ssl_reason());
+		errorx("cannot generate an RSA key: %s", keys_ssl_reason());
 	return pkey;
 }
 
@@ -122,7 +121,7 @@ add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 	X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
 	ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
 	if (!ext)
-		return errorx("cannot make extension '%s': %s", value, ssl_reason());
+		return errorx("cannot make extension '%s': %s", value, keys_ssl_reason());
 	X509_add_ext(cert, ext, -1);
 	X509_EXTENSION_free(ext);
 	return 0;
@@ -175,7 +174,7 @@ make_cert(const char *cn, EVP_PKEY *pkey, X509 *issuer, EVP_PKEY *issuer_key, in
 		goto fail;
 	return cert;
 fail:
-	errorx("cannot make certificate 'CN=%s': %s", cn, ssl_reason());
+	errorx("cannot make certificate 'CN=%s': %s", cn, keys_ssl_reason());
 fail_quiet:
 	X509_free(cert);
 	return NULL;
@@ -211,7 +210,7 @@ write_key(const char *path, EVP_PKEY *pkey)
 
 	if (!PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL)) {
 		BIO_free(bio);
-		return errorx("cannot encode the key for '%s': %s", path, ssl_reason());
+		return errorx("cannot encode the key for '%s': %s", path, keys_ssl_reason());
 	}
 	rc = write_bio(bio, path, 0600);
 	/* The key's text must not linger in freed memory. */
@@ -304,13 +303,13 @@ keys_load_cert(const char *path)
 	X509 *cert;
 
 	if (!bio) {
-		errorx("cannot open certificate '%s': %s", path, ssl_reason());
+		errorx("cannot open certificate '%s': %s", path, keys_ssl_reason());
 		return NULL;
 	}
 	cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (!cert)
-		errorx("cannot read a certificate from '%s': %s", path, ssl_reason());
+		errorx("cannot read a certificate from '%s': %s", path, keys_ssl_reason());
 	return cert;
 }
 
@@ -322,7 +321,7 @@ keys_load_certs(const char *path)
 	X509 *cert;
 
 	if (!bio) {
-		errorx("cannot open certificates '%s': %s", path, ssl_reason());
+		errorx("cannot open certificates '%s': %s", path, keys_ssl_reason());
 		return NULL;
 	}
 	certs = sk_X509_new_null();
@@ -347,7 +346,7 @@ load_store_key(const char *uri)
 	char *shown = redact_secrets(uri);
 
 	if (!store) {
-		errorx("cannot open key store '%s': %s", shown, ssl_reason());
+		errorx("cannot open key store '%s': %s", shown, keys_ssl_reason());
 		free(shown);
 		return NULL;
 	}
@@ -377,13 +376,13 @@ keys_load_key(const char *key)
 		return load_store_key(key);
 	bio = BIO_new_file(key, "r");
 	if (!bio) {
-		errorx("cannot open private key '%s': %s", key, ssl_reason());
+		errorx("cannot open private key '%s': %s", key, keys_ssl_reason());
 		return NULL;
 	}
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (!pkey)
-		errorx("cannot read a private key from '%s': %s", key, ssl_reason());
+		errorx("cannot read a private key from '%s': %s", key, keys_ssl_reason());
 	return pkey;
 }
 

@@ -74,4 +74,7 @@ struct x509_st *keys_load_cert(const char *path);			/* an X509 */
 struct stack_st_X509 *keys_load_certs(const char *path);	/* a STACK_OF(X509) */
 struct evp_pkey_st *keys_load_key(const char *key);		/* an EVP_PKEY */
 
+/* The deepest queued OpenSSL error, for messages (clears the queue); lent, static. */
+const char *keys_ssl_reason(void);
+
 #endif

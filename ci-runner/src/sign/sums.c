@@ -159,20 +159,6 @@ out:
 	return rc;
 }
 
-static const char *
-ssl_reason(void)
-{
-	static char buf[256];
-	unsigned long e, last = 0;
-
-	while ((e = ERR_get_error()) != 0)
-		last = e;
-	if (!last)
-		return "unknown OpenSSL error";
-	ERR_error_string_n(last, buf, sizeof(buf));
-	return buf;
-}
-
 int
 sums_sign(const char *data_path, const char *cert_path, const char *key,
 	  const char *chain_path, const char *sig_path)
@@ -207,17 +193,17 @@ sums_sign(const char *data_path, const char *cert_path, const char *key,
 	}
 	data = BIO_new_file(data_path, "rb");
 	if (!data) {
-		errorx("cannot open '%s': %s", data_path, ssl_reason());
+		errorx("cannot open '%s': %s", data_path, keys_ssl_reason());
 		goto done;
 	}
 	cms = CMS_sign(cert, pkey, chain, data, CMS_DETACHED | CMS_BINARY);
 	if (!cms) {
-		errorx("cannot sign '%s': %s", data_path, ssl_reason());
+		errorx("cannot sign '%s': %s", data_path, keys_ssl_reason());
 		goto done;
 	}
 	out = BIO_new(BIO_s_mem());
 	if (!i2d_CMS_bio(out, cms)) {
-		errorx("cannot encode the signature of '%s': %s", data_path, ssl_reason());
+		errorx("cannot encode the signature of '%s': %s", data_path, keys_ssl_reason());
 		goto done;
 	}
 	{
@@ -259,17 +245,17 @@ sums_verify(const char *data_path, const char *sig_path, const char *ca_path, ch
 	sig = BIO_new_file(sig_path, "rb");
 	data = BIO_new_file(data_path, "rb");
 	if (!sig || !data) {
-		errorx("cannot open '%s': %s", sig ? data_path : sig_path, ssl_reason());
+		errorx("cannot open '%s': %s", sig ? data_path : sig_path, keys_ssl_reason());
 		goto done;
 	}
 	cms = d2i_CMS_bio(sig, NULL);
 	if (!cms) {
-		*why = xasprintf("'%s' is not a DER CMS signature: %s", sig_path, ssl_reason());
+		*why = xasprintf("'%s' is not a DER CMS signature: %s", sig_path, keys_ssl_reason());
 		rc = 1;
 		goto done;
 	}
 	if (CMS_verify(cms, NULL, store, data, NULL, CMS_BINARY) != 1) {
-		*why = xasprintf("signature '%s' does not verify: %s", sig_path, ssl_reason());
+		*why = xasprintf("signature '%s' does not verify: %s", sig_path, keys_ssl_reason());
 		rc = 1;
 		goto done;
 	}
