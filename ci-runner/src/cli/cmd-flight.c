@@ -11,6 +11,7 @@
 #include "flight-create.h"
 #include "flight-diff.h"
 #include "flight-run.h"
+#include "gate.h"
 #include "instance.h"
 #include "log.h"
 #include "progress.h"
@@ -236,6 +237,9 @@ flight_run(struct cmd_opts *opts, int argc, char **argv)
 	out = run_flight(inst, flight, glob, &progress_listener);
 	if (out != RUN_ERROR)
 		show_flight_summary(inst, flight);
+	/* The push gate judges a real flight whose jobs are all final. */
+	if (out != RUN_ERROR && gate_after_flight(inst, flight) < 0 && out == RUN_PASS)
+		out = RUN_ERROR;
 	instance_close(inst);
 	return (int)out;
 }

@@ -575,6 +575,11 @@ report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out
 	if (lookup_regressions(db, &r) < 0)
 		goto out;
 	r.verdict = verdict(&r);
+	/* Judged only (the push gate): nothing printed. */
+	if (!out) {
+		rc = r.blocks;
+		goto out;
+	}
 	switch (o->format) {
 	case REPORT_TEXT:
 		print_text(&r, o, out, now);
