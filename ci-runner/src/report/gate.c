@@ -303,8 +303,8 @@ advance(struct instance *inst, const struct db_flight_info *fi, FILE *out)
 		if (found < 0)
 			goto out;
 		if (!found) {
-			reasons[i] = xasprintf("flight %ld: nothing blocks; tree '%s' has no "
-					       "push_url", fi->flight, revs[i].tree);
+			reasons[i] = xasprintf("nothing blocks; tree '%s' has no "
+					       "push_url", revs[i].tree);
 			continue;
 		}
 		if (mkdir_gate(inst) < 0)
@@ -324,8 +324,8 @@ advance(struct instance *inst, const struct db_flight_info *fi, FILE *out)
 			free(ref);
 			goto out;
 		}
-		reasons[i] = xasprintf("flight %ld: nothing blocks; pushed to '%s' %s",
-				       fi->flight, targets[i].push_url, ref);
+		reasons[i] = xasprintf("nothing blocks; pushed to '%s' %s",
+				       targets[i].push_url, ref);
 		free(ref);
 	}
 	if (db_begin(db) < 0)
@@ -531,6 +531,21 @@ force_tree(struct db *db, const char *branch, const char *tree)
 	return name;
 }
 
+/* 1 when branch has a tested revision of tree, 0 when not (*err on error). */
+static int
+has_tested(struct db *db, const char *branch, const char *tree, int *err)
+{
+	struct db_revision *tested;
+	int i, n, found = 0;
+
+	*err = db_tested_revisions(db, branch, &tested, &n) < 0;
+	for (i = 0; !*err && i < n; i++)
+		found |= !strcmp(tested[i].tree, tree);
+	if (!*err)
+		db_revisions_free(tested, n);
+	return found;
+}
+
 static int
 is_commit_id(const char *s)
 {
@@ -547,7 +562,7 @@ gate_force(struct instance *inst, const char *branch, const char *tree, const ch
 	struct db_push_target target;
 	char *name = force_tree(db, branch, tree), *sha = NULL, *ref = NULL, *why = NULL;
 	char *msg = NULL;
-	int found, rc = -1;
+	int found, err, rc = -1;
 
 	if (!name)
 		return -1;
@@ -565,6 +580,11 @@ gate_force(struct instance *inst, const char *branch, const char *tree, const ch
 			add_event(db, branch, "push-failed", name, rev, 0, msg);
 			goto out;
 		}
+	} else if (!has_tested(db, branch, name, &err) || err) {
+		if (!err)
+			errorx("gate force: branch '%s' has no tree '%s' (no tested revision, "
+			       "no flight with a push target for it)", branch, name);
+		goto out;
 	} else if (!is_commit_id(rev)) {
 		errorx("gate force: no flight of branch '%s' records a push target for tree "
 		       "'%s', so '%s' cannot be resolved: give a full commit id", branch, name,

@@ -32,4 +32,4 @@ like "an older flight does not move it back" "$rc:$out" \
 is "the ref stayed" "$(tested_ref)" "$C2"
 out=$(pvci gate show trunk)
 like "gate show: open, tested revisions, who advanced and why" "$out" \
-	"^ .* UTC $(id -un) advance drivers $C2 flight $f2: flight $f2: nothing blocks; pushed to '$BARE' refs/heads/tested/trunk$"
+	"^ .* UTC $(id -un) advance drivers $C2 flight $f2: nothing blocks; pushed to '$BARE' refs/heads/tested/trunk$"
