@@ -76,14 +76,20 @@ add_event(struct db *db, const char *branch, const char *action, const char *tre
 	return rc;
 }
 
-/* The last line git wrote to fd, for saying why it failed; caller frees. */
+/*
+ * The line of git's output that says best why it failed: a rejected ref,
+ * else the first "fatal:" or "error:", else the last line; caller frees.
+ */
 static char *
 git_why(int fd)
 {
-	char buf[GATE_GIT_WHY_MAX + 1], *line, *end;
+	static const char *const marks[] = { "[rejected]", "[remote rejected]", "fatal:",
+					     "error:", NULL };
+	char buf[GATE_GIT_WHY_MAX + 1], *line, *end, *best = NULL;
 	struct stat st;
 	off_t from;
 	ssize_t n;
+	int m;
 
 	if (fstat(fd, &st) < 0)
 		return xstrdup("git said nothing");
@@ -92,6 +98,17 @@ git_why(int fd)
 	if (n <= 0)
 		return xstrdup("git said nothing");
 	buf[n] = '\0';
+	for (m = 0; marks[m] && !best; m++) {
+		line = strstr(buf, marks[m]);
+		if (!line)
+			continue;
+		while (line > buf && line[-1] != '\n')
+			line--;
+		line += strspn(line, " \t");
+		best = xasprintf("%.*s", (int)strcspn(line, "\n"), line);
+	}
+	if (best)
+		return best;
 	end = buf + strlen(buf);
 	while (end > buf && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
 		*--end = '\0';
@@ -439,6 +456,8 @@ gate_after_flight(struct instance *inst, long flight)
 	int real, err;
 	char *why;
 
+	/* The flight's summary first, then what the gate says of it. */
+	fflush(stdout);
 	if (db_flight_info(inst->db, flight, &fi) < 0)
 		return -1;
 	real = !strcmp(fi.blessing, "real");
