@@ -378,6 +378,25 @@ out:
 	return rc;
 }
 
+/* 1 when some tree of the flight has a push target, 0 when none, -1. */
+static int
+has_push_target(struct db *db, const struct db_flight_info *fi)
+{
+	struct db_revision *revs;
+	struct db_push_target t;
+	int i, n, found = 0;
+
+	if (db_flight_revisions(db, fi->flight, &revs, &n) < 0)
+		return -1;
+	for (i = 0; i < n && !found; i++) {
+		found = db_push_target(db, fi->branch, fi->flight, revs[i].tree, &t);
+		if (found > 0)
+			db_push_target_release(&t);
+	}
+	db_revisions_free(revs, n);
+	return found;
+}
+
 int
 gate_run(struct instance *inst, long flight, const struct allow_list *allow, FILE *out)
 {
@@ -406,6 +425,16 @@ gate_run(struct instance *inst, long flight, const struct allow_list *allow, FIL
 		say(out, "gate: branch '%s' not advanced: %s\n", fi.branch, msg);
 		free(msg);
 		free(why);
+		rc = GATE_HELD;
+		goto out;
+	}
+	/* A branch none of whose trees is pushed anywhere has no gate. */
+	b = has_push_target(db, &fi);
+	if (b < 0)
+		goto out;
+	if (!b) {
+		say(out, "gate: flight %ld records no push target (no tree has a push_url): "
+		    "the gate of branch '%s' does not move\n", flight, fi.branch);
 		rc = GATE_HELD;
 		goto out;
 	}

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 . "$(dirname "$0")/gate-lib.sh"
-plan 11
+plan 13
 init_instance
 recipe="$TEST_DIR/gate.json"
 gate_recipe "$recipe" "" build:a
@@ -34,6 +34,13 @@ like "a tested_ref without push_url is refused" "$out" "'tested_ref' needs a 'pu
 jq '.trees[0].tested_ref = "refs/heads/tested/win10"' "$recipe" >"$TEST_DIR/own.json"
 f1=$(gate_flight "$TEST_DIR/own.json" "$C1")
 is "a tree's own tested_ref is where it goes" "$(tested_ref refs/heads/tested/win10)" "$C1"
+
+jq '.trees[0] |= del(.push_url)' "$recipe" >"$TEST_DIR/nopush.json"
+f2=$(gate_flight "$TEST_DIR/nopush.json" "$C2" --branch other)
+like "a branch whose trees have no push_url has no gate" "$(cat "$TEST_DIR/run.out")" \
+	"^gate: flight $f2 records no push target \(no tree has a push_url\): the gate of branch 'other' does not move$"
+is "nothing recorded for it" "$(sqlite3 "$PVCI_HOME/results.db" \
+	"SELECT count(*) FROM tested_revisions WHERE branch = 'other'")" 0
 
 out=$(pvci gate 2>&1); rc=$?
 like "gate needs a command" "$rc:$out" "^64:pvci gate: which gate command"
