@@ -333,9 +333,12 @@ advance(struct instance *inst, const struct db_flight_info *fi, FILE *out)
 					      revs[i].tree, revs[i].revision, targets[i].push_url,
 					      ref, why);
 
+			char *shown = redact_secrets(msg);
+
 			errorx("gate: branch '%s' not advanced: %s", fi->branch, msg);
 			add_event(db, fi->branch, "push-failed", revs[i].tree, revs[i].revision,
-				  fi->flight, msg);
+				  fi->flight, shown);
+			free(shown);
 			free(msg);
 			free(why);
 			free(ref);
@@ -624,8 +627,11 @@ gate_force(struct instance *inst, const char *branch, const char *tree, const ch
 		if (push_tree(inst, name, &target, ref, rev, 1, &sha, &why) < 0) {
 			msg = xasprintf("cannot push tree '%s' revision %s to '%s' %s: %s", name,
 					rev, target.push_url, ref, why);
+			char *shown = redact_secrets(msg);
+
 			errorx("gate force: branch '%s' unchanged: %s", branch, msg);
-			add_event(db, branch, "push-failed", name, rev, 0, msg);
+			add_event(db, branch, "push-failed", name, rev, 0, shown);
+			free(shown);
 			goto out;
 		}
 	} else if (!has_tested(db, branch, name, &err) || err) {
