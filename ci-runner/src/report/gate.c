@@ -320,8 +320,7 @@ advance(struct instance *inst, const struct db_flight_info *fi, FILE *out)
 		if (found < 0)
 			goto out;
 		if (!found) {
-			reasons[i] = xasprintf("nothing blocks; tree '%s' has no "
-					       "push_url", revs[i].tree);
+			reasons[i] = xstrdup("nothing blocks; recorded, not pushed (no push_url)");
 			continue;
 		}
 		if (mkdir_gate(inst) < 0)
