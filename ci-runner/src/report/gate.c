@@ -150,6 +150,14 @@ git(const char *const argv[], char **why)
 	return -1;
 }
 
+static int
+is_commit_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n == 40 && !s[n];
+}
+
 /*
  * Makes rev (a commit id, or with force a ref of url) present in the
  * instance's scratch repository of the tree, and pushes it to target's
@@ -173,8 +181,8 @@ push_tree(struct instance *inst, const char *tree, const struct db_push_target *
 	*sha = NULL;
 	if (!file_exists(head) && git(init, why) < 0)
 		goto out;
-	/* A commit id already fetched is not fetched again. */
-	if (proc_run(have, &po) != 0) {
+	/* A commit id already fetched is not fetched again; a ref always is. */
+	if (!is_commit_id(rev) || proc_run(have, &po) != 0) {
 		free(*sha);
 		*sha = NULL;
 		if (!target->url) {
@@ -596,13 +604,6 @@ has_tested(struct db *db, const char *branch, const char *tree, int *err)
 	return found;
 }
 
-static int
-is_commit_id(const char *s)
-{
-	size_t n = strspn(s, "0123456789abcdef");
-
-	return n == 40 && !s[n];
-}
 
 int
 gate_force(struct instance *inst, const char *branch, const char *tree, const char *rev,

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 . "$(dirname "$0")/gate-lib.sh"
-plan 14
+plan 15
 init_instance
 recipe="$TEST_DIR/gate.json"
 gate_recipe "$recipe" "" build:a
@@ -34,10 +34,13 @@ out=$(pvci gate force trunk "$C1" --reason "C2 breaks Windows 10" 2>&1); rc=$?
 like "force moves it back and pushes" "$rc:$out" \
 	"^0:gate: trunk forced to drivers $C1, pushed to '$BARE' refs/heads/tested/trunk$"
 is "the ref and the record are back" "$(tested_ref) $(tested_db)" "$C1 drivers $C1"
+out=$(pvci gate force trunk master --tree drivers --reason "back to master" 2>&1); rc=$?
+like "force takes a ref of the tree, resolved to its commit" "$rc:$out:$(tested_ref)" \
+	"^0:gate: trunk forced to drivers $C2, pushed .*:$C2$"
 out=$(pvci gate force trunk "$C2" --tree nosuch --reason x 2>&1); rc=$?
 like "force of a tree the branch does not have is refused" "$rc:$out" \
 	"^3:.*gate force: branch 'trunk' has no tree 'nosuch'"
 show=$(pvci gate show trunk)
 like "the history: block, hold, unblock, advance, force, each with who and why" \
 	"$(printf '%s\n' "$show" | awk '/^History/ { h = 1; next } h { sub(/:$/, "", $5); print $4, $5 }' | tr '\n' ' ')" \
-	"^$me block $me hold $me unblock $me advance $me advance $me force $"
+	"^$me block $me hold $me unblock $me advance $me advance $me force $me force $"
