@@ -289,7 +289,9 @@ advance(struct instance *inst, const struct db_flight_info *fi, FILE *out)
 	struct db_revision *revs = NULL, *tested = NULL;
 	struct db_push_target *targets = NULL;
 	char **shas = NULL, **reasons = NULL;
-	int i, nrevs = 0, ntested = 0, rc = -1;
+	struct db_gate_event ev;
+	int i, nrevs = 0, ntested = 0, rc = -1, blocked;
+	long last;
 	struct strbuf sb;
 
 	strbuf_init(&sb);
@@ -357,6 +359,20 @@ advance(struct instance *inst, const struct db_flight_info *fi, FILE *out)
 	}
 	if (db_begin(db) < 0)
 		goto out;
+	/* Another gate may have moved or blocked the branch while git ran. */
+	last = db_gate_last_advance(db, fi->branch);
+	blocked = last < 0 ? -1 : db_gate_blocked(db, fi->branch, &ev);
+	if (blocked > 0)
+		db_gate_event_release(&ev);
+	if (last < 0 || blocked < 0 || last > fi->flight || blocked) {
+		db_rollback(db);
+		if (last >= 0 && blocked >= 0) {
+			say(out, "gate: branch '%s' not advanced: %s while it pushed\n", fi->branch,
+			    blocked ? "it was blocked" : "a later flight advanced it");
+			rc = GATE_HELD;
+		}
+		goto out;
+	}
 	for (i = 0; i < nrevs; i++)
 		if (db_tested_revision_set(db, fi->branch, revs[i].tree, revs[i].revision,
 					   now_seconds()) < 0 ||
