@@ -2052,6 +2052,13 @@ db_gate_last_advance(struct db *db, const char *branch)
 }
 
 int
+db_gate_flight_advanced(struct db *db, long flight)
+{
+	return (int)first_long(db, query(db, "SELECT count(*) > 0 FROM gate_events "
+		"WHERE flight = ? AND action = 'advance'", "i", flight));
+}
+
+int
 db_tested_revision_set(struct db *db, const char *branch, const char *tree,
 		       const char *revision, long recorded)
 {

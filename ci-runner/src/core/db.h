@@ -386,6 +386,8 @@ int db_gate_blocked(struct db *db, const char *branch, struct db_gate_event *las
 void db_gate_event_release(struct db_gate_event *e);
 /* The flight of the branch's latest advance event, 0 when none, -1. */
 long db_gate_last_advance(struct db *db, const char *branch);
+/* 1 when flight advanced its branch's gate (an advance event), 0 when not, -1. */
+int db_gate_flight_advanced(struct db *db, long flight);
 /* Records tree's tested revision of branch (replacing it); 0 or -1. */
 int db_tested_revision_set(struct db *db, const char *branch, const char *tree,
 			   const char *revision, long recorded);

@@ -531,6 +531,12 @@ gate_after_flight(struct instance *inst, long flight)
 }
 
 int
+gate_pushed(struct db *db, long flight)
+{
+	return db_gate_flight_advanced(db, flight);
+}
+
+int
 gate_show(struct instance *inst, const char *branch, FILE *out)
 {
 	struct db_gate_event blocked, *ev = NULL;

@@ -17,6 +17,7 @@
 
 #include "allow.h"
 
+struct db;
 struct instance;
 
 /* What gate_run did (or -1: an error, reported; nothing recorded as tested). */
@@ -38,6 +39,12 @@ int gate_run(struct instance *inst, long flight, const struct allow_list *allow,
  * the gate could not do its work.
  */
 int gate_after_flight(struct instance *inst, long flight);
+
+/*
+ * 1 when flight advanced (and pushed) its branch's gate, 0 when not, -1
+ * (reported): for the email's " - PUSHED".
+ */
+int gate_pushed(struct db *db, long flight);
 
 /* pvci gate show: whether blocked, the tested revisions, the history. 0 or -1. */
 int gate_show(struct instance *inst, const char *branch, FILE *out);

@@ -549,6 +549,8 @@ test_gate_records(void **state)
 	assert_int_equal(db_gate_event_add(f->a, &e), 0);
 	assert_int_equal(db_gate_blocked(f->b, "main", &last), 0);
 	assert_int_equal(db_gate_last_advance(f->b, "main"), 1);
+	assert_int_equal(db_gate_flight_advanced(f->b, 1), 1);
+	assert_int_equal(db_gate_flight_advanced(f->b, 2), 0);
 	assert_int_equal(db_gate_events(f->b, "main", &ev, &n), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(ev[1].action, "advance");
