@@ -341,7 +341,6 @@ advance(struct instance *inst, const struct db_flight_info *fi, FILE *out)
 			char *msg = xasprintf("cannot push tree '%s' revision %s to '%s' %s: %s",
 					      revs[i].tree, revs[i].revision, targets[i].push_url,
 					      ref, why);
-
 			char *shown = redact_secrets(msg);
 
 			errorx("gate: branch '%s' not advanced: %s", fi->branch, msg);
