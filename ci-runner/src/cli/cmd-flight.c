@@ -11,6 +11,7 @@
 #include "flight-create.h"
 #include "flight-diff.h"
 #include "flight-run.h"
+#include "gate.h"
 #include "instance.h"
 #include "log.h"
 #include "mail-flight.h"
@@ -237,13 +238,15 @@ flight_run(struct cmd_opts *opts, int argc, char **argv)
 	out = run_flight(inst, flight, glob, &progress_listener);
 	if (out != RUN_ERROR)
 		show_flight_summary(inst, flight);
+	/* The push gate judges a real flight whose jobs are all final. */
+	if (out != RUN_ERROR && gate_after_flight(inst, flight) < 0 && out == RUN_PASS)
+		out = RUN_ERROR;
 	/*
-	 * The email of a finished real flight; a failure to send leaves the
-	 * flight's outcome. pushed (0 here) is whether the gate advanced.
+	 * The email of a finished real flight, saying whether the gate
+	 * advanced; a failure to send leaves the flight's outcome.
 	 */
-	if (out != RUN_ERROR) {
-		mail_after_flight(inst, flight, 0);
-	}
+	if (out != RUN_ERROR)
+		mail_after_flight(inst, flight, gate_pushed(inst->db, flight) == 1);
 	instance_close(inst);
 	return (int)out;
 }
@@ -426,6 +429,9 @@ const struct cmd_entry cmd_flight_entry = {
 		"        3 error.\n"
 		"        Running it again after a crash marks the jobs the dead process left\n"
 		"        running as broken, runs their cleanup steps, and goes on.\n"
+		"        After a real flight whose jobs are all final, the push gate judges\n"
+		"        it and prints \"gate: BRANCH advanced to ...\" or why not (pvci gate);\n"
+		"        a push that fails makes a passed run exit 3.\n"
 		"show    the flight's jobs, steps (with log paths) and runvars.\n"
 		"list    the newest flights first.\n"
 		"diff    what changed from flight A to flight B: the revisions of each tree\n"

@@ -17,6 +17,7 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_job_entry,
 	&cmd_report_entry,
 	&cmd_regressions_entry,
+	&cmd_gate_entry,
 	&cmd_image_entry,
 	&cmd_keys_entry,
 	&cmd_verify_entry,

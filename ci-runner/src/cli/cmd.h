@@ -44,6 +44,7 @@ extern const struct cmd_entry cmd_verify_entry;
 extern const struct cmd_entry cmd_image_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_regressions_entry;
+extern const struct cmd_entry cmd_gate_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 const struct cmd_entry *cmd_lookup(const char *name);

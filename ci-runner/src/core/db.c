@@ -1952,3 +1952,166 @@ db_diff_flight_free(struct db_diff_flight *f)
 	free(f->recipe);
 	free(f);
 }
+
+/* The push gate (pvci gate). */
+
+int
+db_gate_event_add(struct db *db, const struct db_gate_event *e)
+{
+	return exec_stmt(db, "INSERT INTO gate_events (branch, at, who, action, tree, revision, "
+			 "flight, reason) VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?)", "sissssis",
+			 e->branch, e->at, e->who, e->action, e->tree, e->revision,
+			 e->flight, e->reason) < 0 ? -1 : 0;
+}
+
+#define GATE_EVENT_COLUMNS \
+	"id, branch, at, who, action, tree, revision, coalesce(flight, 0), reason"
+
+static void
+read_gate_event(sqlite3_stmt *st, struct db_gate_event *e)
+{
+	e->id = col_long(st, 0);
+	e->branch = col_text(st, 1);
+	e->at = col_long(st, 2);
+	e->who = col_text(st, 3);
+	e->action = col_text(st, 4);
+	e->tree = col_text(st, 5);
+	e->revision = col_text(st, 6);
+	e->flight = col_long(st, 7);
+	e->reason = col_text(st, 8);
+}
+
+int
+db_gate_events(struct db *db, const char *branch, struct db_gate_event **out, int *count)
+{
+	sqlite3_stmt *st = query(db, "SELECT " GATE_EVENT_COLUMNS " FROM gate_events "
+				 "WHERE branch = ? ORDER BY id", "s", branch);
+	struct db_gate_event *e = NULL;
+	int n = 0, rc;
+
+	*out = NULL;
+	*count = 0;
+	if (!st)
+		return -1;
+	while ((rc = step_row(db, st)) > 0) {
+		e = xrealloc(e, sizeof(*e) * (size_t)(n + 1));
+		read_gate_event(st, &e[n++]);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		db_gate_events_free(e, n);
+		return -1;
+	}
+	*out = e;
+	*count = n;
+	return 0;
+}
+
+void
+db_gate_event_release(struct db_gate_event *e)
+{
+	if (!e)
+		return;
+	free(e->branch);
+	free(e->who);
+	free(e->action);
+	free(e->tree);
+	free(e->revision);
+	free(e->reason);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+db_gate_events_free(struct db_gate_event *e, int count)
+{
+	int i;
+
+	for (i = 0; e && i < count; i++)
+		db_gate_event_release(&e[i]);
+	free(e);
+}
+
+int
+db_gate_blocked(struct db *db, const char *branch, struct db_gate_event *last)
+{
+	sqlite3_stmt *st = query(db, "SELECT " GATE_EVENT_COLUMNS " FROM gate_events "
+				 "WHERE branch = ? AND action IN ('block', 'unblock') "
+				 "ORDER BY id DESC LIMIT 1", "s", branch);
+	int rc, blocked = 0;
+
+	memset(last, 0, sizeof(*last));
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		read_gate_event(st, last);
+		blocked = !strcmp(last->action, "block");
+		if (!blocked)
+			db_gate_event_release(last);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : blocked;
+}
+
+long
+db_gate_last_advance(struct db *db, const char *branch)
+{
+	return first_long(db, query(db, "SELECT coalesce(flight, 0) FROM gate_events "
+		"WHERE branch = ? AND action = 'advance' ORDER BY id DESC LIMIT 1", "s", branch));
+}
+
+int
+db_gate_flight_advanced(struct db *db, long flight)
+{
+	return (int)first_long(db, query(db, "SELECT count(*) > 0 FROM gate_events "
+		"WHERE flight = ? AND action = 'advance'", "i", flight));
+}
+
+int
+db_tested_revision_set(struct db *db, const char *branch, const char *tree,
+		       const char *revision, long recorded)
+{
+	return exec_stmt(db, "INSERT OR REPLACE INTO tested_revisions (branch, tree, revision, "
+			 "recorded) VALUES (?, ?, ?, ?)", "sssi", branch, tree, revision,
+			 recorded) < 0 ? -1 : 0;
+}
+
+int
+db_push_target(struct db *db, const char *branch, long flight, const char *tree,
+	       struct db_push_target *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	st = query(db,
+		"SELECT p.flight, (SELECT value FROM runvars u WHERE u.flight = p.flight "
+		"  AND u.job = p.job AND u.name = 'tree_' || ?3), p.value, "
+		"  (SELECT value FROM runvars r WHERE r.flight = p.flight AND r.job = p.job "
+		"  AND r.name = 'tested_ref_' || ?3) "
+		"FROM runvars p JOIN flights f ON f.flight = p.flight "
+		"WHERE p.name = 'push_url_' || ?3 AND f.branch = ?1 AND (?2 = 0 OR p.flight = ?2) "
+		"ORDER BY p.flight DESC LIMIT 1", "sis", branch, flight, tree);
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		out->flight = col_long(st, 0);
+		out->url = col_text(st, 1);
+		out->push_url = col_text(st, 2);
+		out->tested_ref = col_text(st, 3);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+db_push_target_release(struct db_push_target *t)
+{
+	if (!t)
+		return;
+	free(t->url);
+	free(t->push_url);
+	free(t->tested_ref);
+	memset(t, 0, sizeof(*t));
+}

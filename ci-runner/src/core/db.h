@@ -359,4 +359,53 @@ struct db_diff_flight {
 struct db_diff_flight *db_diff_flight(struct db *db, long flight);
 void db_diff_flight_free(struct db_diff_flight *f);
 
+/*
+ * The push gate (pvci gate). Events record who did what to a branch's
+ * gate and why; the branch is blocked while its latest block or unblock
+ * event is a block.
+ */
+struct db_gate_event {
+	long id;
+	char *branch;
+	long at;		/* seconds since the epoch */
+	char *who;
+	char *action;		/* advance, hold, force, block, unblock, push-failed */
+	char *tree;		/* may be NULL */
+	char *revision;		/* may be NULL */
+	long flight;		/* 0 when none */
+	char *reason;
+};
+/* Appends an event (id ignored); 0 or -1. */
+int db_gate_event_add(struct db *db, const struct db_gate_event *e);
+/* The events of a branch, oldest first; 0 or -1. */
+int db_gate_events(struct db *db, const char *branch, struct db_gate_event **out,
+		   int *count);
+void db_gate_events_free(struct db_gate_event *e, int count);
+/* 1 when branch is blocked (*last: the block event), 0 when not, -1. */
+int db_gate_blocked(struct db *db, const char *branch, struct db_gate_event *last);
+void db_gate_event_release(struct db_gate_event *e);
+/* The flight of the branch's latest advance event, 0 when none, -1. */
+long db_gate_last_advance(struct db *db, const char *branch);
+/* 1 when flight advanced its branch's gate (an advance event), 0 when not, -1. */
+int db_gate_flight_advanced(struct db *db, long flight);
+/* Records tree's tested revision of branch (replacing it); 0 or -1. */
+int db_tested_revision_set(struct db *db, const char *branch, const char *tree,
+			   const char *revision, long recorded);
+
+/*
+ * Where a tree's tested revision is pushed: the runvars tree_TREE,
+ * push_url_TREE and tested_ref_TREE of flight, or with flight 0 of the
+ * latest flight of branch that has a push_url_TREE. 1 found (strings the
+ * caller frees with db_push_target_release), 0 none, -1.
+ */
+struct db_push_target {
+	long flight;
+	char *url;		/* the tree's URL, to fetch the revision from */
+	char *push_url;
+	char *tested_ref;	/* NULL when unset */
+};
+int db_push_target(struct db *db, const char *branch, long flight, const char *tree,
+		   struct db_push_target *out);
+void db_push_target_release(struct db_push_target *t);
+
 #endif

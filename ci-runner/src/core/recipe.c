@@ -820,7 +820,74 @@ expand_template(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_
 	return rc;
 }
 
-static const char *const tree_keys[] = { "name", "url", "branch", "subdir", NULL };
+static const char *const tree_keys[] = { "name", "url", "branch", "subdir", "push_url",
+					 "tested_ref", NULL };
+
+/*
+ * A ref the push gate may write: "refs/" then components of [A-Za-z0-9._-]
+ * that git accepts (git check-ref-format): none empty, none starting with
+ * '.', none ending with ".lock", no "..".
+ */
+static int
+tested_ref_valid(const char *ref)
+{
+	const char *c = ref + 5, *end;
+
+	if (strncmp(ref, "refs/", 5) || !ref[5] || strlen(ref) > 200 || strstr(ref, ".."))
+		return 0;
+	for (; *c; c = *end ? end + 1 : end) {
+		end = c + strcspn(c, "/");
+		if (end == c || *c == '.' ||
+		    (end - c >= 5 && !strncmp(end - 5, ".lock", 5)))
+			return 0;
+		for (const char *k = c; k < end; k++)
+			if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				    "0123456789._-", *k))
+				return 0;
+		if (*end && !end[1])
+			return 0;
+	}
+	return 1;
+}
+
+/* The push gate's fields of a tree: where its tested revision goes. */
+static int
+parse_push(struct parse *p, struct recipe_tree *rt, json_t *t)
+{
+	json_t *pu = json_object_get(t, "push_url"), *tr = json_object_get(t, "tested_ref");
+	const char *url = json_string_value(pu), *ref = json_string_value(tr);
+
+	if (pu && (!url || !*url)) {
+		perr(p, at_member(t, "push_url"), "tree '%s': 'push_url' must be a non-empty "
+		     "string", rt->name);
+		return -1;
+	}
+	if (url && secrets_present(url)) {
+		perr(p, at_member(t, "push_url"), "tree '%s': 'push_url' must not hold "
+		     "credentials (give them to git's credential helper)", rt->name);
+		return -1;
+	}
+	if (tr && !pu) {
+		perr(p, at_member(t, "tested_ref"), "tree '%s': 'tested_ref' needs a "
+		     "'push_url'", rt->name);
+		return -1;
+	}
+	if (tr && (!ref || !tested_ref_valid(ref))) {
+		perr(p, at_member(t, "tested_ref"), "tree '%s': 'tested_ref' must be a ref "
+		     "such as \"refs/heads/tested/trunk\" (refs/ then components of "
+		     "[A-Za-z0-9._-])", rt->name);
+		return -1;
+	}
+	if (url) {
+		if (strstr(url, "://") || url[0] == '/' || !p->basedir ||
+		    (strchr(url, ':') && strchr(url, ':') < url + strcspn(url, "/")))
+			rt->push_url = xstrdup(url);
+		else
+			rt->push_url = path_join(p->basedir, url);
+	}
+	rt->tested_ref = ref ? xstrdup(ref) : NULL;
+	return 0;
+}
 
 static int
 parse_trees(struct parse *p, struct recipe *r, json_t *root)
@@ -875,6 +942,8 @@ parse_trees(struct parse *p, struct recipe *r, json_t *root)
 			rt->url = path_join(p->basedir, url);
 		rt->branch = xstrdup(branch ? branch : "HEAD");
 		rt->subdir = subdir ? xstrdup(subdir) : NULL;
+		if (parse_push(p, rt, t) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -1217,7 +1286,8 @@ job_has_tree(const struct recipe_job *job, const char *name, size_t len)
 static int
 set_by_pvci(const struct recipe *r, const struct recipe_job *job, const char *name)
 {
-	static const char *const prefixes[] = { "tree_", "branch_", "subdir_", "revision_" };
+	static const char *const prefixes[] = { "tree_", "branch_", "subdir_", "revision_",
+						"push_url_", "tested_ref_" };
 	size_t i;
 
 	if (strcmp(name, "trees") == 0)
@@ -1229,7 +1299,12 @@ set_by_pvci(const struct recipe *r, const struct recipe_job *job, const char *na
 		    job_has_tree(job, name + n, strlen(name + n))) {
 			const struct recipe_tree *t = recipe_tree((struct recipe *)r, name + n);
 
-			/* subdir_ only when the tree has one; revision_ may come later. */
+			/*
+			 * subdir_ only when the tree has one; revision_ may come later;
+			 * the push gate's only when the tree has a push_url.
+			 */
+			if (i >= 4)
+				return t && t->push_url;
 			return i != 2 || (t && t->subdir);
 		}
 	}
@@ -1637,6 +1712,8 @@ recipe_free(struct recipe *r)
 		free(r->trees[i].url);
 		free(r->trees[i].branch);
 		free(r->trees[i].subdir);
+		free(r->trees[i].push_url);
+		free(r->trees[i].tested_ref);
 		free(r->trees[i].revision);
 	}
 	free(r->trees);

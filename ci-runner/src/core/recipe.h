@@ -74,6 +74,8 @@ struct recipe_tree {
 	char *branch;
 	char *subdir;		/* may be NULL */
 	char *revision;		/* NULL until resolved or given */
+	char *push_url;		/* where the push gate pushes its tested revision, or NULL */
+	char *tested_ref;	/* the ref it pushes; NULL: refs/heads/tested/BRANCH */
 };
 
 struct recipe {

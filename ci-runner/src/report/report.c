@@ -785,6 +785,11 @@ report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out
 
 	if (report_build(db, flight, o, &r) < 0)
 		goto out;
+	/* Judged only (the push gate): nothing printed. */
+	if (!out) {
+		rc = r.blocks;
+		goto out;
+	}
 	if (o->format == REPORT_TEXT) {
 		r.authors = commit_authors(db, &r);
 		if (same_since(db, &r) < 0)

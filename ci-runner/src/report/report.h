@@ -27,7 +27,10 @@ struct report_opts {
 	int record;			/* update the regressions table (real flights) */
 };
 
-/* 1 when something blocks the push, 0 when nothing does, -1 on error (reported). */
+/*
+ * 1 when something blocks the push, 0 when nothing does, -1 on error
+ * (reported). With out NULL it judges without printing (the push gate).
+ */
 int report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out);
 
 /*

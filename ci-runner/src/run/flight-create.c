@@ -85,7 +85,7 @@ absolute_url(const char *url)
 }
 
 static void
-set_tree_runvars(struct recipe *r, struct recipe_job *job)
+set_tree_runvars(struct recipe *r, struct recipe_job *job, const char *branch)
 {
 	struct strbuf names;
 	int i;
@@ -111,6 +111,19 @@ set_tree_runvars(struct recipe *r, struct recipe_job *job)
 			k = xasprintf("revision_%s", t->name);
 			recipe_job_set_runvar(job, k, t->revision);
 			free(k);
+		}
+		/* Where the push gate pushes the tree, recorded for when it runs. */
+		if (t->push_url) {
+			char *ref = t->tested_ref ? xstrdup(t->tested_ref)
+						  : xasprintf("refs/heads/tested/%s", branch);
+
+			k = xasprintf("push_url_%s", t->name);
+			recipe_job_set_runvar(job, k, t->push_url);
+			free(k);
+			k = xasprintf("tested_ref_%s", t->name);
+			recipe_job_set_runvar(job, k, ref);
+			free(k);
+			free(ref);
 		}
 	}
 	if (job->ntrees)
@@ -323,7 +336,7 @@ flight_create(struct instance *inst, const struct flight_create_opts *o)
 		goto out;
 	resolve_trees(r);
 	for (i = 0; i < r->njobs; i++)
-		set_tree_runvars(r, &r->jobs[i]);
+		set_tree_runvars(r, &r->jobs[i], o->branch ? o->branch : r->branch);
 	if (apply_runvars(r, o) < 0)
 		goto out;
 	/* --runvar overrides are checked against the steps as the recipe's own are. */

@@ -513,6 +513,76 @@ test_no_migrations(void **state)
 	free(data);
 }
 
+/*
+ * The push gate's records: events in order, blocked by the latest block or
+ * unblock, the push target of a flight (or the branch's latest), tested
+ * revisions replaced.
+ */
+static void
+test_gate_records(void **state)
+{
+	struct fixture *f = *state;
+	struct db_gate_event e = { .branch = (char *)"main", .at = 100, .who = (char *)"ann",
+				   .action = (char *)"block", .reason = (char *)"keys" };
+	struct db_gate_event *ev, last;
+	struct db_push_target t;
+	struct db_revision *revs;
+	int n;
+
+	assert_int_equal(db_gate_blocked(f->b, "main", &last), 0);
+	assert_int_equal(db_gate_event_add(f->a, &e), 0);
+	assert_int_equal(db_gate_blocked(f->b, "main", &last), 1);
+	assert_string_equal(last.who, "ann");
+	assert_string_equal(last.reason, "keys");
+	db_gate_event_release(&last);
+	assert_int_equal(db_gate_blocked(f->b, "other", &last), 0);
+	e.action = (char *)"advance";
+	e.tree = (char *)"t";
+	e.revision = (char *)"abc";
+	e.flight = 1;
+	assert_int_equal(db_gate_event_add(f->a, &e), 0);
+	assert_int_equal(db_gate_blocked(f->b, "main", &last), 1);
+	db_gate_event_release(&last);
+	e.action = (char *)"unblock";
+	e.tree = e.revision = NULL;
+	e.flight = 0;
+	assert_int_equal(db_gate_event_add(f->a, &e), 0);
+	assert_int_equal(db_gate_blocked(f->b, "main", &last), 0);
+	assert_int_equal(db_gate_last_advance(f->b, "main"), 1);
+	assert_int_equal(db_gate_flight_advanced(f->b, 1), 1);
+	assert_int_equal(db_gate_flight_advanced(f->b, 2), 0);
+	assert_int_equal(db_gate_events(f->b, "main", &ev, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(ev[1].action, "advance");
+	assert_string_equal(ev[1].revision, "abc");
+	assert_int_equal(ev[1].flight, 1);
+	assert_null(ev[2].tree);
+	assert_int_equal(ev[2].flight, 0);
+	db_gate_events_free(ev, n);
+
+	assert_int_equal(db_push_target(f->b, "main", 1, "t", &t), 0);
+	assert_int_equal(db_runvar_set(f->a, 1, "one", "tree_t", "/src", 0), 0);
+	assert_int_equal(db_runvar_set(f->a, 1, "one", "push_url_t", "/bare", 0), 0);
+	assert_int_equal(db_push_target(f->b, "main", 1, "t", &t), 1);
+	assert_string_equal(t.url, "/src");
+	assert_string_equal(t.push_url, "/bare");
+	assert_null(t.tested_ref);
+	db_push_target_release(&t);
+	assert_int_equal(db_runvar_set(f->a, 1, "one", "tested_ref_t", "refs/heads/x", 0), 0);
+	assert_int_equal(db_push_target(f->b, "main", 0, "t", &t), 1);
+	assert_int_equal(t.flight, 1);
+	assert_string_equal(t.tested_ref, "refs/heads/x");
+	db_push_target_release(&t);
+	assert_int_equal(db_push_target(f->b, "other", 0, "t", &t), 0);
+
+	assert_int_equal(db_tested_revision_set(f->a, "main", "t", "abc", 5), 0);
+	assert_int_equal(db_tested_revision_set(f->a, "main", "t", "def", 6), 0);
+	assert_int_equal(db_tested_revisions(f->b, "main", &revs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(revs[0].revision, "def");
+	db_revisions_free(revs, n);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -526,6 +596,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_only_create_creates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_migrations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_migrations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_records, setup, teardown),
 	};
 	const char *src = getenv("PVCI_SRCDIR");
 	struct db *db;

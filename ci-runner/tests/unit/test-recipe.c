@@ -433,6 +433,58 @@ test_dependencies_are_bounded(void **state)
 	strbuf_release(&sb);
 }
 
+/* The push gate's tree fields: checked, resolved, and set by pvci as runvars. */
+static void
+test_push_fields(void **state)
+{
+	static const struct { const char *fields, *want; } cases[] = {
+		{ "\"push_url\": \"\"", "tree 't': 'push_url' must be a non-empty string" },
+		{ "\"push_url\": 3", "tree 't': 'push_url' must be a non-empty string" },
+		{ "\"push_url\": \"https://u:pw@h/x\"", "'push_url' must not hold credentials" },
+		{ "\"tested_ref\": \"refs/heads/t\"", "tree 't': 'tested_ref' needs a 'push_url'" },
+		{ "\"push_url\": \"/p\", \"tested_ref\": \"heads/t\"", "'tested_ref' must be a ref" },
+		{ "\"push_url\": \"/p\", \"tested_ref\": \"refs/\"", "'tested_ref' must be a ref" },
+		{ "\"push_url\": \"/p\", \"tested_ref\": \"refs/a/\"", "'tested_ref' must be a ref" },
+		{ "\"push_url\": \"/p\", \"tested_ref\": \"refs/a//b\"", "'tested_ref' must be a ref" },
+		{ "\"push_url\": \"/p\", \"tested_ref\": \"refs/a/../b\"", "'tested_ref' must be a ref" },
+		{ "\"push_url\": \"/p\", \"tested_ref\": \"refs/.a\"", "'tested_ref' must be a ref" },
+		{ "\"push_url\": \"/p\", \"tested_ref\": \"refs/a.lock\"", "'tested_ref' must be a ref" },
+		{ "\"push_url\": \"/p\", \"tested_ref\": \"refs/a b\"", "'tested_ref' must be a ref" },
+		{ "\"push_url\": \"/p\", \"tested_ref\": \"refs/a~1\"", "'tested_ref' must be a ref" },
+	};
+	struct recipe *r;
+	struct recipe_tree *t;
+	char *text;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		text = xasprintf("{ \"name\": \"r\", \"trees\": [ {\"name\": \"t\", \"url\": \"/u\", "
+				 "%s} ],\n  \"jobs\": [ { \"name\": \"a\", "
+				 "\"steps\": [ {\"step\": \"fetch\"} ] } ] }", cases[i].fields);
+		refused_with(text, cases[i].want);
+		free(text);
+	}
+	r = parse("/recipes/ok.json", "{ \"name\": \"r\", \"trees\": [\n"
+		  "  {\"name\": \"t\", \"url\": \"/u\", \"push_url\": \"../tested.git\",\n"
+		  "   \"tested_ref\": \"refs/heads/tested/win-10_x64\"},\n"
+		  "  {\"name\": \"s\", \"url\": \"/v\", \"push_url\": \"git@host:s.git\"} ],\n"
+		  "  \"jobs\": [ { \"name\": \"a\", \"steps\": [ {\"step\": \"fetch\"} ] } ] }",
+		  "/recipes");
+	assert_non_null(r);
+	t = recipe_tree(r, "t");
+	assert_string_equal(t->push_url, "/recipes/../tested.git");
+	assert_string_equal(t->tested_ref, "refs/heads/tested/win-10_x64");
+	t = recipe_tree(r, "s");
+	assert_string_equal(t->push_url, "git@host:s.git");
+	assert_null(t->tested_ref);
+	/* Flight creation sets these; no step reads them, and that is right. */
+	recipe_job_set_runvar(recipe_job(r, "a"), "push_url_t", "/recipes/../tested.git");
+	recipe_job_set_runvar(recipe_job(r, "a"), "tested_ref_t", "refs/heads/tested/x");
+	assert_int_equal(recipe_check(r, decls), 0);
+	recipe_free(r);
+}
+
 int
 main(void)
 {
@@ -450,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_expansion_is_bounded),
 		cmocka_unit_test(test_many_runvars_are_quick),
 		cmocka_unit_test(test_dependencies_are_bounded),
+		cmocka_unit_test(test_push_fields),
 	};
 
 	return cmocka_run_group_tests_name("recipe", tests, NULL, NULL);
