@@ -6,7 +6,7 @@ DESTDIR   ?=
 SANITIZE  ?=
 CC        ?= cc
 
-PKGS      := jansson sqlite3 libvirt libcrypto libcurl
+PKGS      := jansson sqlite3 libvirt libcrypto libcurl libmicrohttpd
 WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wwrite-strings -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
@@ -27,7 +27,7 @@ OBJ_DIR   := build/obj$(if $(SANITIZE),-san)
 # into a static library and compiled with the include paths of the layers it
 # may use and no others, so an include that climbs the layers (a step
 # reaching for db.h) does not compile.
-LAYERS       := lib core toolstack sign step build guest steps run report cli
+LAYERS       := lib core toolstack sign step build guest steps run report web service cli
 USES_lib       := lib
 USES_core      := core lib
 USES_toolstack := toolstack lib
@@ -38,7 +38,9 @@ USES_guest     := guest step toolstack core lib
 USES_steps     := steps step guest toolstack build sign lib
 USES_run       := run steps step guest toolstack build sign core lib
 USES_report    := report core lib
-USES_cli       := cli report run steps step guest toolstack build sign core lib
+USES_web       := web report core lib
+USES_service   := service web report run steps step guest toolstack build sign core lib
+USES_cli       := cli service web report run steps step guest toolstack build sign core lib
 
 layer_srcs = $(filter-out $(SRC_DIR)/cli/main.c,$(wildcard $(SRC_DIR)/$(1)/*.c))
 layer_objs = $(patsubst $(SRC_DIR)/%.c,$(OBJ_DIR)/%.o,$(call layer_srcs,$(1)))

@@ -5,11 +5,15 @@ set -eu
 
 # Build: the C program and its unit tests.
 build="gcc make pkg-config libc6-dev libjansson-dev libsqlite3-dev libvirt-dev
- libssl-dev libcmocka-dev libcurl4-openssl-dev"
+ libssl-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev"
 # Tests: prove (perl), jq to read pvci's JSON, sqlite3 to look at rows, file to
 # check the PE type of a built driver, git for the source step, python3-aiosmtpd
-# for the SMTP server the mail tests start.
-tests="perl jq git procps sqlite3 file python3-aiosmtpd"
+# for the SMTP server the mail tests start; chromium (headless) loads the web
+# pages; nginx with WebDAV and sshd are the servers the publish tests start.
+tests="perl jq git procps sqlite3 file python3-aiosmtpd chromium nginx
+ libnginx-mod-http-dav-ext openssh-server"
+# Benchmarks: wrk loads the web server.
+bench="wrk"
 # Build-and-sign stage: the fixture driver, Authenticode, installer ISOs.
 sign="gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64
  osslsigncode openssl xorriso tar"
@@ -19,7 +23,7 @@ guest="libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
  apt-utils ca-certificates"
 
 missing=""
-for p in $build $tests $sign $guest; do
+for p in $build $tests $bench $sign $guest; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed'; then
 		missing="$missing $p"
 	fi
@@ -37,6 +41,15 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Packages must not start their daemons (nginx, sshd, libvirtd): the tests
+# start their own, with their own configs. A policy-rc.d of ours says so
+# for the installation only; one already there is left alone.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
