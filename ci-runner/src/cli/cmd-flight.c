@@ -1,8 +1,10 @@
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -90,6 +92,15 @@ overrides_free(struct override *o, int n)
 	free(o);
 }
 
+/* The name of the Unix user running this, or "uid N". */
+static char *
+unix_user(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	return pw ? xstrdup(pw->pw_name) : xasprintf("uid %ld", (long)getuid());
+}
+
 static int
 flight_create_cmd(struct cmd_opts *opts, int argc, char **argv)
 {
@@ -107,6 +118,7 @@ flight_create_cmd(struct cmd_opts *opts, int argc, char **argv)
 	struct override *runvars = NULL, *trees = NULL;
 	int nrunvars = 0, ntrees = 0, c, i, rc = EXIT_ERROR;
 	struct instance *inst = NULL;
+	char *requester = NULL;
 	long flight;
 
 	optind = 0;
@@ -171,6 +183,9 @@ flight_create_cmd(struct cmd_opts *opts, int argc, char **argv)
 	}
 	fo.trees = tree_opts;
 	fo.ntrees = ntrees;
+	/* A flight made by hand is a one-off of whoever made it. */
+	fo.requester = requester = unix_user();
+	fo.trigger = "one-off";
 	fo.runvars = runvar_opts;
 	fo.nrunvars = nrunvars;
 
@@ -193,6 +208,7 @@ out:
 	overrides_free(trees, ntrees);
 	free(tree_opts);
 	free(runvar_opts);
+	free(requester);
 	instance_close(inst);
 	return rc;
 }

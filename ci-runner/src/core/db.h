@@ -408,4 +408,74 @@ int db_push_target(struct db *db, const char *branch, long flight, const char *t
 		   struct db_push_target *out);
 void db_push_target_release(struct db_push_target *t);
 
+/*
+ * The service's triggers (migration 0008). A flight's origin: who asked
+ * (the Unix user, an API token's name, "poll", "github:USER", ...), which
+ * trigger (push, nightly, one-off) and, for push and nightly, the config's
+ * TREE/BRANCH it was made for. Set inside the creating transaction.
+ */
+int db_flight_set_origin(struct db *db, long flight, const char *requester,
+			 const char *triggered_by, const char *trigger_key);
+struct db_flight_origin {
+	char *requester;	/* each NULL when not recorded (flights before 0008) */
+	char *triggered_by;
+	char *trigger_key;
+};
+/* 0, or -1 (reported; "no flight N" included). */
+int db_flight_origin(struct db *db, long flight, struct db_flight_origin *out);
+void db_flight_origin_release(struct db_flight_origin *o);
+/*
+ * The newest flight of trigger and key that is still wholly queued (never
+ * started, every job queued): 0 when none, -1.
+ */
+long db_trigger_queued_flight(struct db *db, const char *triggered_by, const char *key);
+/* The newest flight of trigger and key with a job at tree's revision: 0 none, -1. */
+long db_trigger_flight_at(struct db *db, const char *triggered_by, const char *key,
+			  const char *tree, const char *revision);
+/*
+ * Coalescing: moves tree's revision (runvar revision_TREE of every job with
+ * a tree_TREE) of flight to revision, in one transaction, only while the
+ * flight is still wholly queued. 1 moved, 0 no longer queued, -1.
+ */
+int db_flight_move_revision(struct db *db, long flight, const char *tree,
+			    const char *revision);
+/*
+ * The finished flights of trigger and key whose jobs all passed, newest
+ * first, at most limit: *flights (caller frees). 0 or -1.
+ */
+int db_trigger_passed_flights(struct db *db, const char *triggered_by, const char *key,
+			      int limit, long **flights, int *count);
+/* A schedule's last handled slot: 1 with *last_fire, 0 never fired (0), -1. */
+int db_trigger_last_fire(struct db *db, const char *name, long *last_fire);
+/* Records slot as handled (flight 0: none created) with a note; 0 or -1. */
+int db_trigger_fire_set(struct db *db, const char *name, long slot, long flight,
+			const char *note);
+
+/* pvci flight watch: a flight's jobs and steps as they stand. */
+struct db_watch_job {
+	char *job;
+	enum status status;
+	char *note;
+};
+struct db_watch_step {
+	char *job;
+	int stepno;
+	char *testid;
+	enum status status;
+	char *note;
+	long started;		/* 0 when not started */
+	long finished;		/* 0 when not finished */
+};
+struct db_watch {
+	long flight;
+	long created, started, finished;	/* 0 when not (yet) */
+	struct db_watch_job *jobs;	/* in recipe order */
+	int njobs;
+	struct db_watch_step *steps;	/* by job (recipe order), then step number */
+	int nsteps;
+};
+/* NULL (reported, "no flight N" included) on error. */
+struct db_watch *db_watch_read(struct db *db, long flight);
+void db_watch_free(struct db_watch *w);
+
 #endif
