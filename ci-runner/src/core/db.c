@@ -2258,18 +2258,22 @@ db_trigger_passed_flights(struct db *db, const char *triggered_by, const char *k
 }
 
 int
-db_trigger_last_fire(struct db *db, const char *name, long *last_fire)
+db_trigger_last_fire(struct db *db, const char *name, long *last_fire, char **note)
 {
-	sqlite3_stmt *st = query(db, "SELECT last_fire FROM trigger_state WHERE name = ?",
+	sqlite3_stmt *st = query(db, "SELECT last_fire, note FROM trigger_state WHERE name = ?",
 				 "s", name);
 	int rc;
 
 	*last_fire = 0;
+	if (note)
+		*note = NULL;
 	if (!st)
 		return -1;
 	rc = step_row(db, st);
 	if (rc > 0)
 		*last_fire = col_long(st, 0);
+	if (rc > 0 && note)
+		*note = col_text(st, 1);
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -445,8 +445,11 @@ int db_flight_move_revision(struct db *db, long flight, const char *tree,
  */
 int db_trigger_passed_flights(struct db *db, const char *triggered_by, const char *key,
 			      int limit, long **flights, int *count);
-/* A schedule's last handled slot: 1 with *last_fire, 0 never fired (0), -1. */
-int db_trigger_last_fire(struct db *db, const char *name, long *last_fire);
+/*
+ * A schedule's last handled slot (and its note, caller frees; note may be
+ * NULL): 1 with *last_fire, 0 never fired (0, NULL), -1.
+ */
+int db_trigger_last_fire(struct db *db, const char *name, long *last_fire, char **note);
 /* Records slot as handled (flight 0: none created) with a note; 0 or -1. */
 int db_trigger_fire_set(struct db *db, const char *name, long slot, long flight,
 			const char *note);
