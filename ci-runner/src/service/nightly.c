@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "db.h"
@@ -211,7 +212,15 @@ fire_branch(struct instance *inst, const struct config *cfg, const struct config
 		goto out;
 	}
 	res.decision = TRIGGER_CREATED;
-	res.reason = xasprintf("due at the slot of %ld", slot);
+	{
+		char when[32] = "?";
+		time_t t = (time_t)slot;
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		res.reason = xasprintf("due at %s", when);
+	}
 	trigger_log(TRIGGER_NIGHTLY, b->key, &res, NULL);
 	rc = 0;
 out:
