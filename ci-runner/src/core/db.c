@@ -2299,6 +2299,7 @@ watch_job_row(struct db *db, sqlite3_stmt *st, void *arg)
 	memset(j, 0, sizeof(*j));
 	j->job = col_text(st, 0);
 	j->note = col_text(st, 2);
+	j->finished = col_long(st, 3);
 	return col_status(db, st, 1, &j->status);
 }
 
@@ -2343,7 +2344,7 @@ db_watch_read(struct db *db, long flight)
 		errorx("no flight %ld", flight);
 	if (rc <= 0)
 		goto fail;
-	if (each_row(db, query(db, "SELECT job, status, note FROM jobs WHERE flight = ? "
+	if (each_row(db, query(db, "SELECT job, status, note, coalesce(finished, 0) FROM jobs WHERE flight = ? "
 			       "ORDER BY ordinal", "i", flight), watch_job_row, w) < 0 ||
 	    each_row(db, query(db, "SELECT s.job, s.stepno, s.testid, s.status, s.note, "
 			       "coalesce(s.started, 0), coalesce(s.finished, 0) FROM steps s "

@@ -459,6 +459,7 @@ struct db_watch_job {
 	char *job;
 	enum status status;
 	char *note;
+	long finished;		/* 0 when not finished */
 };
 struct db_watch_step {
 	char *job;
