@@ -3,6 +3,7 @@
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SANITIZE  ?=
 CC        ?= cc
 
@@ -128,6 +129,9 @@ install: pvci
 	install -m 0644 flights/*.json $(DESTDIR)$(PREFIX)/share/pvci/flights/
 	cp -R guest-images winpv-drivers $(DESTDIR)$(PREFIX)/share/pvci/
 	install -m 0644 doc/pvci.1 $(DESTDIR)$(PREFIX)/share/man/man1/pvci.1
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' dist/pvci.service >$(DESTDIR)$(SYSTEMDUNITDIR)/pvci.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/pvci.service
 
 # libFuzzer harnesses, one per parser of outside input; FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
