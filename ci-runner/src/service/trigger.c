@@ -5,8 +5,10 @@
 #include "config.h"
 #include "instance.h"
 #include "log.h"
+#include "nightly.h"
 #include "proc.h"
 #include "trigger.h"
+#include "trigger-push.h"
 #include "util.h"
 
 #define LS_REMOTE_MAX (4 << 20)
@@ -117,4 +119,17 @@ trigger_log(const char *what, const char *key, const struct trigger_result *r,
 		snprintf(flight, sizeof(flight), " flight %ld", r->flight);
 	log_warnx("trigger %s %s: %s%s%s%s (%s)", what, key, trigger_decision_name(r->decision),
 		  flight, rev ? " at " : "", rev ? rev : "", r->reason ? r->reason : "");
+}
+
+int
+trigger_tick(struct instance *inst, const struct config *cfg, long now)
+{
+	int rc = 0;
+
+	/* Both run even when the other failed: one bad branch stops nothing. */
+	if (trigger_push_poll(inst, cfg, now) < 0)
+		rc = -1;
+	if (trigger_nightly_tick(inst, cfg, now) < 0)
+		rc = -1;
+	return rc;
 }

@@ -45,6 +45,14 @@ char *trigger_remote_head(const char *url, const char *ref);
 /* 1 when s is a full commit id (40 lower-case hex digits). */
 int trigger_is_commit(const char *s);
 
+/*
+ * What the daemon calls each tick (say once a second): the push polls that
+ * are due (trigger_push_poll) and the nightly schedules due at now
+ * (trigger_nightly_tick). 0, or -1 when one of them failed (reported; the
+ * daemon carries on). Webhooks and the API are the listener's, not a tick's.
+ */
+int trigger_tick(struct instance *inst, const struct config *cfg, long now);
+
 /* Logs a decision: "trigger WHAT KEY: DECISION[ flight N][ at REV] (REASON)". */
 void trigger_log(const char *what, const char *key, const struct trigger_result *r,
 		 const char *rev);

@@ -11,7 +11,7 @@ init_instance
 GO="$TEST_DIR/go"
 write_recipe "$TEST_DIR/w.json" a:first,hold,second b:third:a
 hold='["sh", "-c", "i=0; while [ ! -e \"'"$GO"'\" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"]'
-f=$(pvci flight create "$TEST_DIR/w.json" --runvar "a:cmd_hold=$hold")
+f=$(pvci flight create "$TEST_DIR/w.json" --runvar "a:cmd_hold=$hold" 2>/dev/null)
 fail second
 
 pvci flight run "$f" >"$TEST_DIR/run.out" 2>&1 &

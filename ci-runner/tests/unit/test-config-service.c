@@ -220,7 +220,7 @@ test_secrets(void **state)
 	assert_string_equal(config_gitlab_token(cfg), "gl-2");
 	/* Loading again replaces: a token taken out no longer works. */
 	free(err);
-	write_in_home("secrets.json", "{\"tokens\": {\"bob\": \"bob-secret-token-22\"}}", 0600);
+	free(write_in_home("secrets.json", "{\"tokens\": {\"bob\": \"bob-secret-token-22\"}}", 0600));
 	assert_int_equal(config_load_secrets(cfg, home), 0);
 	assert_null(config_token_name(cfg, "alice-secret-token-1"));
 	assert_null(config_github_secret(cfg));
