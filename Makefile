@@ -109,6 +109,7 @@ bench: pvci
 	bench/smoke-flight
 	bench/flight-diff
 	bench/report
+	bench/webhook
 
 # What CI runs (.ci/run): deps, daemons, the test guest image, then check.
 test:
