@@ -12,15 +12,18 @@
 #include "log.h"
 #include "nightly.h"
 #include "request.h"
+#include "trigger.h"
 #include "trigger-push.h"
 #include "util.h"
 #include "webhook.h"
 
 #define POLL_USAGE "trigger poll"
+#define CHECK_USAGE "trigger check"
 #define NIGHTLY_USAGE "trigger nightly [--now TIME]"
 #define HTTP_USAGE "trigger http POST PATH [--header 'NAME: VALUE']... [--max-body BYTES] < BODY"
 
 static const struct cmd_form poll_form = { "trigger poll", POLL_USAGE };
+static const struct cmd_form check_form = { "trigger check", CHECK_USAGE };
 static const struct cmd_form nightly_form = { "trigger nightly", NIGHTLY_USAGE };
 static const struct cmd_form http_form = { "trigger http", HTTP_USAGE };
 
@@ -45,16 +48,37 @@ parse_time(const char *s, long *out)
 	return 0;
 }
 
+/* The instance, its secrets when asked, and a config the triggers can use. */
 static struct instance *
 open_service(struct cmd_opts *opts, int secrets)
 {
 	struct instance *inst = instance_open(opts->home, INSTANCE_RUN);
 
-	if (inst && secrets && config_load_secrets(inst->cfg, inst->home) < 0) {
+	if (inst && ((secrets && config_load_secrets(inst->cfg, inst->home) < 0) ||
+		     trigger_check_config(inst, inst->cfg) < 0)) {
 		instance_close(inst);
 		return NULL;
 	}
 	return inst;
+}
+
+static int
+trigger_check_cmd(struct cmd_opts *opts, int argc, char **argv)
+{
+	struct instance *inst;
+	int c;
+
+	optind = 0;
+	while ((c = cmd_getopt(&check_form, opts, argc, argv, "", NULL)) != -1)
+		return EXIT_USAGE;
+	if (optind != argc)
+		return cmd_form_error(&check_form, "takes no arguments");
+	inst = open_service(opts, 1);
+	if (!inst)
+		return EXIT_ERROR;
+	instance_close(inst);
+	printf("config, secrets and recipes of the triggers are usable\n");
+	return EXIT_PASS;
 }
 
 static int
@@ -198,6 +222,8 @@ cmd_trigger_exec(struct cmd_opts *opts, int argc, char **argv)
 		return trigger_nightly_cmd(opts, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "http"))
 		return trigger_http_cmd(opts, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return trigger_check_cmd(opts, argc - 1, argv + 1);
 	return cmd_usage_error(&cmd_trigger_entry, "no trigger command '%s'", argv[1]);
 }
 
@@ -205,7 +231,8 @@ const struct cmd_entry cmd_trigger_entry = {
 	.name = "trigger",
 	.usage = POLL_USAGE "\n"
 		 "       pvci " NIGHTLY_USAGE "\n"
-		 "       pvci " HTTP_USAGE,
+		 "       pvci " HTTP_USAGE "\n"
+		 "       pvci " CHECK_USAGE,
 	.summary = "run the service's triggers once (push poll, nightly, HTTP endpoints)",
 	.help = "What pvci daemon does on its own, one step at a time, for tests and by hand.\n"
 		"The trees, branches and recipes are the \"trees\" section of config.json\n"
@@ -221,6 +248,8 @@ const struct cmd_entry cmd_trigger_entry = {
 		"         body on standard input, as the daemon's listener would; prints the\n"
 		"         HTTP status, then the JSON answer. A body over --max-body (1 MiB)\n"
 		"         is refused with 413.\n"
+		"check    checks the secrets file and that every push and nightly recipe\n"
+		"         loads and has its branch's tree (each command above does too).\n"
 		"Exit status: 0 done (http: status below 400), 1 http refused, 3 error.\n",
 	.exec = cmd_trigger_exec,
 };

@@ -285,6 +285,15 @@ out:
 	return rc;
 }
 
+/* A URL ("scheme://", scp-like "host:path") or an absolute path. */
+static int
+url_is_absolute(const char *url)
+{
+	const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
+
+	return url[0] == '/' || strstr(url, "://") || (colon && colon != url && (!slash || colon < slash));
+}
+
 static int
 load_tree(struct config_service *svc, const char *name, json_t *v, const char *path)
 {
@@ -309,6 +318,10 @@ load_tree(struct config_service *svc, const char *name, json_t *v, const char *p
 	if (secrets_present(json_string_value(url)) || strpbrk(json_string_value(url), "\n\r "))
 		return errorx("%s: setting 'trees.%s.url' must hold no credentials nor spaces "
 			      "(give credentials to git's credential helper)", path, name);
+	/* The daemon's folder is nobody's business: a local path is absolute. */
+	if (!url_is_absolute(json_string_value(url)))
+		return errorx("%s: setting 'trees.%s.url' must be a URL or an absolute path, "
+			      "not '%s'", path, name, json_string_value(url));
 	svc->trees = xrealloc(svc->trees, sizeof(*svc->trees) * (size_t)(svc->ntrees + 1));
 	t = &svc->trees[svc->ntrees++];
 	t->name = xstrdup(name);

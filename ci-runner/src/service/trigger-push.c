@@ -51,9 +51,11 @@ trigger_push_head(struct instance *inst, const struct config *cfg,
 	if (tested < 0)
 		return -1;
 	if (tested > 0) {
+		queued = db_trigger_queued_flight(inst->db, TRIGGER_PUSH, b->key);
 		res->decision = TRIGGER_SKIPPED;
 		res->flight = tested;
-		res->reason = xasprintf("already tested in flight %ld", tested);
+		res->reason = queued == tested ? xasprintf("already queued in flight %ld", tested)
+					       : xasprintf("already tested in flight %ld", tested);
 		trigger_log(TRIGGER_PUSH, b->key, res, head);
 		return 0;
 	}

@@ -7,6 +7,8 @@
 #include "log.h"
 #include "nightly.h"
 #include "proc.h"
+#include "recipe.h"
+#include "step.h"
 #include "trigger.h"
 #include "trigger-push.h"
 #include "util.h"
@@ -131,5 +133,41 @@ trigger_tick(struct instance *inst, const struct config *cfg, long now)
 		rc = -1;
 	if (trigger_nightly_tick(inst, cfg, now) < 0)
 		rc = -1;
+	return rc;
+}
+
+/* One recipe setting of branch b: it loads and has b's tree. */
+static int
+check_recipe(const struct instance *inst, const struct config *cfg,
+	     const struct config_branch *b, const char *which, const char *recipe)
+{
+	char *path = trigger_recipe_path(inst, cfg, recipe);
+	struct recipe *r = path ? recipe_load(path, step_declaration) : NULL;
+	int rc = 0;
+
+	if (!r)
+		rc = errorx("setting 'trees.%s.branches.%s.%s': recipe '%s' cannot be used "
+			    "(see above)", b->tree, b->ref, which, recipe);
+	else if (!recipe_tree(r, b->tree))
+		rc = errorx("setting 'trees.%s.branches.%s.%s': recipe '%s' has no tree '%s'",
+			    b->tree, b->ref, which, recipe, b->tree);
+	recipe_free(r);
+	free(path);
+	return rc;
+}
+
+int
+trigger_check_config(const struct instance *inst, const struct config *cfg)
+{
+	const struct config_branch *b;
+	int i, n = config_branches(cfg, &b), rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (b[i].push_recipe && check_recipe(inst, cfg, &b[i], "push", b[i].push_recipe) < 0)
+			rc = -1;
+		if (b[i].nightly_recipe &&
+		    check_recipe(inst, cfg, &b[i], "nightly", b[i].nightly_recipe) < 0)
+			rc = -1;
+	}
 	return rc;
 }

@@ -46,6 +46,15 @@ char *trigger_remote_head(const char *url, const char *ref);
 int trigger_is_commit(const char *s);
 
 /*
+ * Checks what config.json names for the triggers, beyond its syntax: every
+ * push and nightly recipe exists, loads, and has a tree of the branch's
+ * tree's name. For the daemon's start and SIGHUP (a config that fails is
+ * refused, the old one stays) and "pvci trigger check". 0, or -1 with each
+ * problem reported naming its setting.
+ */
+int trigger_check_config(const struct instance *inst, const struct config *cfg);
+
+/*
  * What the daemon calls each tick (say once a second): the push polls that
  * are due (trigger_push_poll) and the nightly schedules due at now
  * (trigger_nightly_tick). 0, or -1 when one of them failed (reported; the

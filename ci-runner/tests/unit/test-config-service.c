@@ -157,6 +157,7 @@ static const struct {
 	  "'trees.t.branches.m.schedule.utc_offset'" },
 	{ "{\"trees\": {\"t\": {\"url\": \"/g\", \"branches\": {\"m\": {\"nightly\": \"n\", \"schedule\": {\"time\": \"01:00\", \"at\": 1}}}}}}",
 	  "unknown setting 'trees.t.branches.m.schedule.at'" },
+	{ "{\"trees\": {\"t\": {\"url\": \"repos/t.git\"}}}", "'trees.t.url' must be a URL or an absolute path" },
 	{ "{\"service\": {\"poll_interval\": 1}}", "'service.poll_interval' must be between 5" },
 	{ "{\"service\": {\"tokens\": {}}}", "unknown setting 'service.tokens'" },
 };
