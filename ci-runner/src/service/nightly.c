@@ -241,22 +241,28 @@ trigger_nightly_tick(struct instance *inst, const struct config *cfg, long now)
 	long catch_up = config_int(cfg, "service.nightly_catch_up");
 
 	for (i = 0; i < n; i++) {
-		char *name;
-		long last, slot;
+		char *name, *retry;
+		long last, slot, tried;
 
 		if (!b[i].nightly_recipe || !b[i].has_schedule)
 			continue;
 		name = xasprintf("nightly %s", b[i].key);
-		if (db_trigger_last_fire(inst->db, name, &last, NULL) < 0) {
-			free(name);
+		retry = xasprintf("nightly-retry %s", b[i].key);
+		if (db_trigger_last_fire(inst->db, name, &last, NULL) < 0 ||
+		    db_trigger_last_fire(inst->db, retry, &tried, NULL) < 0) {
 			rc = -1;
-			continue;
+		} else if (nightly_due(&b[i].schedule, now, last, catch_up, &slot) &&
+			   /* A slot that failed is tried again once per poll interval. */
+			   !(tried >= slot && now >= tried &&
+			     now - tried < config_int(cfg, "service.poll_interval")) &&
+			   fire_branch(inst, cfg, &b[i], slot) < 0) {
+			log_warnx("trigger nightly %s: failed (see above); trying again in %ld s",
+				  b[i].key, config_int(cfg, "service.poll_interval"));
+			db_trigger_fire_set(inst->db, retry, now, 0, "failed");
+			rc = -1;
 		}
 		free(name);
-		if (!nightly_due(&b[i].schedule, now, last, catch_up, &slot))
-			continue;
-		if (fire_branch(inst, cfg, &b[i], slot) < 0)
-			rc = -1;
+		free(retry);
 	}
 	return rc;
 }

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 . "$(dirname "$0")/trigger-lib.sh"
-plan 12
+plan 15
 init_instance
 write_recipe "$TEST_DIR/nightly.json" build:a test:b:build
 c1=$(commit one)
@@ -39,3 +39,14 @@ pvci trigger nightly --now 2026-11-29T09:00Z 2>/dev/null
 is "a slot missed by more than service.nightly_catch_up does not fire" "$(nflights)" 1
 pvci trigger nightly --now 2026-11-30T02:10Z 2>/dev/null
 is "new revisions: the next slot makes a flight at them" "$(nflights) $(revs 2)" "2 $c2"
+
+# A tree that cannot be reached: the slot is tried again, once per poll interval.
+jq '.trees.drivers.url = "/nonexistent/repo"' "$PVCI_HOME/config.json" >"$TEST_DIR/c" &&
+	cp "$TEST_DIR/c" "$PVCI_HOME/config.json"
+pvci trigger nightly --now 2026-12-01T02:00Z 2>"$TEST_DIR/n3.err"
+is "an unreachable tree: exit 3, no flight" "$? $(nflights)" "3 2"
+pvci trigger nightly --now 2026-12-01T02:00:30Z 2>"$TEST_DIR/n4.err"
+is "not tried again within service.poll_interval" "$? $(wc -c <"$TEST_DIR/n4.err")" "0 0"
+pvci trigger nightly --now 2026-12-01T02:01Z 2>"$TEST_DIR/n5.err"
+like "tried again after it" "$(cat "$TEST_DIR/n5.err")" \
+	"trigger nightly drivers/master: failed \(see above\); trying again in 60 s"
