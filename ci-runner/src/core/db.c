@@ -1590,14 +1590,19 @@ db_step_pass_same_revisions(struct db *db, const char *branch, long flight, cons
 long
 db_tested_flight(struct db *db, const char *branch, long before)
 {
-	/* Candidates: the flights with the tested revision of one tree (index). */
+	/*
+	 * Candidates: the distinct flights with the tested revision of one
+	 * tree (index on runvars (name, value)); only then, once a flight
+	 * rather than once a job, the check that its revisions are exactly
+	 * the tested ones.
+	 */
 	return first_long(db, query(db,
-		"SELECT DISTINCT f.flight FROM tested_revisions t "
-		"CROSS JOIN runvars c ON c.name = 'revision_' || t.tree AND c.value = t.revision "
-		"CROSS JOIN flights f ON f.flight = c.flight "
-		"WHERE t.branch = ?1 AND t.tree = (SELECT min(tree) FROM tested_revisions "
-		"  WHERE branch = ?1) "
-		"AND f.branch = ?1 AND f.blessing = 'real' AND f.flight < ?2 "
+		"SELECT f.flight FROM (SELECT DISTINCT c.flight AS flight FROM tested_revisions t "
+		"  CROSS JOIN runvars c ON c.name = 'revision_' || t.tree AND c.value = t.revision "
+		"  WHERE t.branch = ?1 AND t.tree = (SELECT min(tree) FROM tested_revisions "
+		"  WHERE branch = ?1) AND c.flight < ?2) cand "
+		"CROSS JOIN flights f ON f.flight = cand.flight "
+		"WHERE f.branch = ?1 AND f.blessing = 'real' "
 		"AND NOT EXISTS (SELECT 1 FROM tested_revisions t2 WHERE t2.branch = ?1 "
 		"  AND NOT EXISTS (SELECT 1 FROM runvars r WHERE r.flight = f.flight "
 		"  AND r.name = 'revision_' || t2.tree AND r.value = t2.revision)) "
