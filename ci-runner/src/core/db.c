@@ -2222,11 +2222,15 @@ long
 db_step_flaky_count(struct db *db, const char *branch, long flight, const char *job,
 		    const char *testid)
 {
+	/*
+	 * From the few retry flights (partial index on retry_of; CROSS JOIN
+	 * keeps that order), never from every pass of the step.
+	 */
 	return first_long(db, query(db,
 		"SELECT count(*) FROM flights r "
-		"JOIN steps s ON s.flight = r.flight AND s.job = ?3 AND s.testid = ?4 "
-		"JOIN steps o ON o.flight = r.retry_of AND o.job = ?3 AND o.testid = ?4 "
-		"WHERE r.retry_of IS NOT NULL AND r.retry_of <= ?2 AND r.branch = ?1 "
+		"CROSS JOIN steps s ON s.flight = r.flight AND s.job = ?3 AND s.testid = ?4 "
+		"CROSS JOIN steps o ON o.flight = r.retry_of AND o.job = ?3 AND o.testid = ?4 "
+		"WHERE r.retry_of IS NOT NULL AND r.retry_of <= ?2 AND +r.branch = ?1 "
 		"AND r.blessing = 'real-retry' AND s.status = 'pass' AND o.status = 'fail'",
 		"siss", branch, flight, job, testid));
 }
@@ -2239,4 +2243,35 @@ db_gate_advance_before(struct db *db, const char *branch, long before)
 		"AND a.flight > 0 AND a.flight < ?2 AND NOT EXISTS (SELECT 1 FROM gate_events g "
 		"  WHERE g.branch = ?1 AND g.action = 'force' AND g.id > a.id) "
 		"ORDER BY a.id DESC LIMIT 1", "si", branch, before));
+}
+
+int
+db_real_flights_before(struct db *db, const char *branch, long before, int limit,
+		       long **flights, long **created, int *count)
+{
+	sqlite3_stmt *st;
+	int rc = 0, n = 0;
+
+	*flights = xcalloc((size_t)limit + 1, sizeof(**flights));
+	*created = xcalloc((size_t)limit + 1, sizeof(**created));
+	*count = 0;
+	st = query(db, "SELECT flight, created FROM flights WHERE branch = ? AND blessing = 'real' "
+		   "AND flight < ? ORDER BY flight DESC LIMIT ?", "sii", branch, before, (long)limit);
+	if (!st)
+		goto fail;
+	while (n < limit && (rc = step_row(db, st)) > 0) {
+		(*flights)[n] = col_long(st, 0);
+		(*created)[n] = col_long(st, 1);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		goto fail;
+	*count = n;
+	return 0;
+fail:
+	free(*flights);
+	free(*created);
+	*flights = *created = NULL;
+	return -1;
 }

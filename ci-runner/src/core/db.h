@@ -433,4 +433,11 @@ long db_step_flaky_count(struct db *db, const char *branch, long flight, const c
  */
 long db_gate_advance_before(struct db *db, const char *branch, long before);
 
+/*
+ * The real flights of branch before flight before, newest first, at most
+ * limit: numbers and creation times (arrays the caller frees). 0 or -1.
+ */
+int db_real_flights_before(struct db *db, const char *branch, long before, int limit,
+			   long **flights, long **created, int *count);
+
 #endif

@@ -769,36 +769,34 @@ revs_equal(const struct db_revision *a, int na, const struct db_revision *b, int
 static int
 same_since(struct db *db, struct report *r)
 {
-	json_t *list, *f;
-	size_t i;
+	long *flights, *created;
+	int i, n;
 
 	r->same_since = r->info.flight;
 	r->same_since_created = r->info.created;
 	r->same_count = !strcmp(r->info.blessing, "real");
-	list = db_flight_list_json(db, r->info.branch, SAME_SINCE_MAX);
-	if (!list)
+	if (db_real_flights_before(db, r->info.branch, r->info.flight, SAME_SINCE_MAX, &flights,
+				   &created, &n) < 0)
 		return -1;
-	json_array_foreach(list, i, f) {
-		long n = (long)json_integer_value(json_object_get(f, "flight"));
-		const char *blessing = json_string_value(json_object_get(f, "blessing"));
+	for (i = 0; i < n; i++) {
 		struct db_revision *revs;
 		int nrevs, same;
 
-		if (n >= r->info.flight || !blessing || strcmp(blessing, "real"))
-			continue;
-		if (db_flight_revisions(db, n, &revs, &nrevs) < 0) {
-			json_decref(list);
+		if (db_flight_revisions(db, flights[i], &revs, &nrevs) < 0) {
+			free(flights);
+			free(created);
 			return -1;
 		}
 		same = revs_equal(revs, nrevs, r->this_revs, r->nthis);
 		db_revisions_free(revs, nrevs);
 		if (!same)
 			break;
-		r->same_since = n;
-		r->same_since_created = (long)json_integer_value(json_object_get(f, "created"));
+		r->same_since = flights[i];
+		r->same_since_created = created[i];
 		r->same_count++;
 	}
-	json_decref(list);
+	free(flights);
+	free(created);
 	return 0;
 }
 
