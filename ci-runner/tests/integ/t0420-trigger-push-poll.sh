@@ -15,7 +15,7 @@ watch_config "$TEST_DIR/push.json"
 pvci trigger poll 2>"$TEST_DIR/poll1.err"
 is "the first poll makes a flight" "$(nflights)" 1
 is "a real push flight of branch trunk, asked by the poll" \
-	"$(sql "SELECT blessing, branch, triggered_by, trigger_key, requester FROM flights")" \
+	"$(sql "SELECT blessing, branch, triggered_by, trigger_key, requester FROM flights LEFT JOIN flight_origin USING (flight)")" \
 	"real|trunk|push|drivers/master|poll"
 is "at the branch's head" "$(revs 1)" "$c1"
 like "the decision is logged with its reason" "$(cat "$TEST_DIR/poll1.err")" \

@@ -18,7 +18,7 @@ is "not before its time (03:00 at +01:00 is 02:00 UTC)" "$(nflights)" 0
 pvci trigger nightly --now 2026-11-26T02:00Z 2>"$TEST_DIR/n1.err"
 is "at its time: a flight" "$(nflights)" 1
 is "a real nightly flight of trunk, asked by the schedule" \
-	"$(sql "SELECT blessing, branch, triggered_by, trigger_key, requester FROM flights")" \
+	"$(sql "SELECT blessing, branch, triggered_by, trigger_key, requester FROM flights LEFT JOIN flight_origin USING (flight)")" \
 	"real|trunk|nightly|drivers/master|schedule"
 is "at the branch's head" "$(revs 1)" "$c1"
 like "logged with its reason" "$(cat "$TEST_DIR/n1.err")" \

@@ -17,7 +17,7 @@ out=$(hook "$body" "X-GitHub-Event: push" "X-Hub-Signature-256: $(sign "$body")"
 is "a signed GitHub push: 202 and the flight" "$rc $(echo "$out" | head -1) $(echo "$out" | tail -1 | jq -r '.decision, .flight, .url' | xargs)" \
 	"0 202 created 1 /flight/1"
 is "a real push flight at the pushed commit, asked by the pusher" \
-	"$(sql "SELECT blessing, triggered_by, requester FROM flights WHERE flight = 1") $(revs 1)" \
+	"$(sql "SELECT blessing, triggered_by, requester FROM flights LEFT JOIN flight_origin USING (flight) WHERE flight = 1") $(revs 1)" \
 	"real|push|github:ann $c1"
 
 c2=$(commit two)
@@ -26,7 +26,7 @@ pvci flight run 1 >/dev/null 2>&1
 out=$(hook "$body" "X-Gitlab-Event: Push Hook" "X-Gitlab-Token: $GITLAB_TOKEN")
 is "a GitLab push (its URL with .git/): 202 and a flight" "$(echo "$out" | head -1) $(echo "$out" | tail -1 | jq -r .flight)" "202 2"
 is "asked by the GitLab user, at the pushed commit" \
-	"$(sql "SELECT requester FROM flights WHERE flight = 2") $(revs 2)" "gitlab:bob $c2"
+	"$(sql "SELECT requester FROM flights LEFT JOIN flight_origin USING (flight) WHERE flight = 2") $(revs 2)" "gitlab:bob $c2"
 
 c3=$(commit three)
 body=$(github_push refs/heads/master "$c3")

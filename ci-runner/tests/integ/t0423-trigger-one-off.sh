@@ -38,7 +38,7 @@ is "without a token: 401, exit 1" "$(echo "$out" | head -1) $rc" "401 1"
 out=$(api "$req" --header "Authorization: Bearer not-a-token-of-ours-0123")
 is "a bad token: 401 and why" "$(echo "$out" | head -1) $(echo "$out" | tail -1 | jq -r .error)" \
 	"401 the bearer token is not one of this service's tokens"
-is "neither made a flight" "$(sql "SELECT count(*) FROM flights")" "$n"
+is "neither made a flight" "$(sql "SELECT count(*) FROM flights LEFT JOIN flight_origin USING (flight)")" "$n"
 is "the token is in no log" "$(grep -c -e "$ALICE_TOKEN" -e not-a-token "$TEST_DIR/api.err")" 0
 
 out=$(api "$req" --header "Authorization: Bearer $ALICE_TOKEN")
@@ -46,7 +46,7 @@ f2=$(echo "$out" | tail -1 | jq -r .flight)
 is "alice's token: 201, the flight and its URL" "$(echo "$out" | head -1) $(echo "$out" | tail -1 | jq -r .url)" \
 	"201 https://ci.example.org/flight/$f2"
 is "an adhoc one-off flight asked by alice, at C2" \
-	"$(sql "SELECT blessing, branch, triggered_by, requester FROM flights WHERE flight = $f2") $(sql "SELECT DISTINCT value FROM runvars WHERE flight = $f2 AND name = 'revision_drivers'")" \
+	"$(sql "SELECT blessing, branch, triggered_by, requester FROM flights LEFT JOIN flight_origin USING (flight) WHERE flight = $f2") $(sql "SELECT DISTINCT value FROM runvars WHERE flight = $f2 AND name = 'revision_drivers'")" \
 	"adhoc|trunk|one-off|alice $C2"
 like "flight show says who asked" "$(pvci flight show "$f2")" "^requested by alice \(one-off\)"
 
@@ -80,11 +80,11 @@ s2=$(printf '{"recipe": "plain", "branch": "side", "trees": {"drivers": "#%s"}}'
 pvci flight run "$s2" >/dev/null 2>&1
 s3=$(side 2 --blessing real); pvci flight run "$s3" >/dev/null 2>&1
 is "a real flight failing as the adhoc one did is judged against the last real one" \
-	"$(sql "SELECT blessing FROM flights WHERE flight = $s2") $(finding "$s3" build a)" \
+	"$(sql "SELECT blessing FROM flights LEFT JOIN flight_origin USING (flight) WHERE flight = $s2") $(finding "$s3" build a)" \
 	"adhoc regression REGR. vs. $s1 true"
 
 f4=$(pvci flight create "$TEST_DIR/gate.json" --branch trunk --blessing adhoc --tree "drivers=$SRC#master")
 is "flight create --blessing adhoc --tree URL#BRANCH: the Unix user asked, one-off" \
-	"$(sql "SELECT blessing, triggered_by, requester FROM flights WHERE flight = $f4")" \
+	"$(sql "SELECT blessing, triggered_by, requester FROM flights LEFT JOIN flight_origin USING (flight) WHERE flight = $f4")" \
 	"adhoc|one-off|$(id -un)"
 is "at the branch's head" "$(sql "SELECT DISTINCT value FROM runvars WHERE flight = $f4 AND name = 'revision_drivers'")" "$C2"
