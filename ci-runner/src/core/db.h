@@ -457,8 +457,8 @@ struct db_flight_origin {
 int db_flight_origin(struct db *db, long flight, struct db_flight_origin *out);
 void db_flight_origin_release(struct db_flight_origin *o);
 /*
- * The newest flight of trigger and key that is still wholly queued (never
- * started, every job queued): 0 when none, -1.
+ * The newest flight of trigger and key when it is still wholly queued
+ * (never started, every job queued): 0 when it is not (or none), -1.
  */
 long db_trigger_queued_flight(struct db *db, const char *triggered_by, const char *key);
 /* The newest flight of trigger and key with a job at tree's revision: 0 none, -1. */
