@@ -2128,7 +2128,7 @@ db_job_history_json(struct db *db, const char *branch, const char *job, const ch
 		    long limit)
 {
 	return rows_json(db, query(db,
-		"SELECT j.flight, f.branch, f.blessing, j.status, j.host, j.started, j.finished, "
+		"SELECT j.flight, f.branch, f.blessing, j.job, j.status, j.host, j.started, j.finished, "
 		"(SELECT s.testid FROM steps s WHERE s.flight = j.flight AND s.job = j.job AND "
 		" s.status IN ('fail','broken') ORDER BY s.stepno LIMIT 1) AS failing_step, "
 		"(SELECT group_concat(substr(r.name, 10) || '=' || r.value, ' ') FROM "

@@ -416,7 +416,7 @@ void db_push_target_release(struct db_push_target *t);
 json_t *db_branches_json(struct db *db);
 /*
  * The job in the last `limit` flights of branch (host NULL) or on host
- * (branch NULL), newest first: flight, branch, blessing, status, host,
+ * (branch NULL), newest first: flight, branch, blessing, job, status, host,
  * started, finished, failing_step (the first step that failed or broke),
  * revisions ("TREE=REV ...").
  */
