@@ -23,6 +23,8 @@
 #define MAX_ARGS 8
 /* Bodies under this are sent as they are: gzip would not pay. */
 #define GZIP_MIN 512
+/* What is read and dropped of a chunked body over its limit before its connection is closed. */
+#define DISCARD_MAX (64 * 1024)
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -42,6 +44,8 @@ struct http_request {
 	int nargs;
 	struct strbuf body;
 	int refused;		/* a response was queued before the body was read */
+	size_t received;	/* body bytes so far */
+	int too_large;		/* over the route's max_body: 413 when it ends */
 	char *decoded;		/* the last http_request_arg value */
 };
 
@@ -606,17 +610,25 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		/* A chunked body: counted as it comes, never kept past the limit. */
-		if (req->body.len + *upload_size > req->route->max_body) {
+		/*
+		 * A body without Content-Length (chunked): counted as it comes,
+		 * never kept past the limit. MHD can only answer once the body
+		 * has ended, so the excess is read and dropped, up to
+		 * DISCARD_MAX more; a longer one has its connection closed.
+		 */
+		req->received += *upload_size;
+		if (req->received > req->route->max_body) {
 			*upload_size = 0;
-			req->refused = 1;
-			return send_error(req, 413, "the body is over %zu bytes",
-					  req->route->max_body);
+			req->too_large = 1;
+			strbuf_release(&req->body);
+			return req->received - req->route->max_body > DISCARD_MAX ? MHD_NO : MHD_YES;
 		}
 		strbuf_add(&req->body, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (req->too_large)
+		return send_error(req, 413, "the body is over %zu bytes", req->route->max_body);
 	memset(&res, 0, sizeof(res));
 	strbuf_init(&res.body);
 	res.fd = -1;

@@ -10,7 +10,9 @@
  * dropped after it), a memory bound per connection (which also bounds the
  * request headers: larger ones are refused by MHD), and each route's body
  * limit, checked against Content-Length before a byte of the body is read
- * and again while the body arrives in chunks (413 either way).
+ * (413 at once), and counted while a chunked body arrives: past the limit
+ * it is dropped, not kept, and answered 413 when it ends, or its
+ * connection is closed when it goes on 64 KiB further.
  *
  * Paths: a request's path is matched segment by segment; a segment holds
  * only [A-Za-z0-9._-] and does not start with '.', so "..", "%2e%2e" (not
