@@ -2174,3 +2174,17 @@ db_job_neighbours(struct db *db, const char *branch, long flight, const char *jo
 	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
+
+long
+db_data_version(struct db *db)
+{
+	sqlite3_stmt *st = query(db, "PRAGMA data_version", "");
+	long v = -1;
+
+	if (!st)
+		return -1;
+	if (step_row(db, st) > 0)
+		v = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}

@@ -431,4 +431,11 @@ json_t *db_metric_series_json(struct db *db, const char *branch);
 int db_job_neighbours(struct db *db, const char *branch, long flight, const char *job,
 		      long *prev, long *next);
 
+/*
+ * A number that changes whenever another connection has committed a change
+ * to the database since this one last looked (PRAGMA data_version): what
+ * the pages' cache is keyed on. -1 on error.
+ */
+long db_data_version(struct db *db);
+
 #endif

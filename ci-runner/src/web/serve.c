@@ -16,30 +16,83 @@
 #define API_LIMIT_DEFAULT 50
 #define API_LIMIT_MAX 1000
 
+/*
+ * Rendered pages are kept per worker thread, keyed by path, the
+ * connection's data_version (any commit by another process changes it)
+ * and the day (pages say "failing since ... D days"): a page is rendered
+ * again only when the database or the day changed, so a flight page
+ * viewed by many costs one rendering.
+ */
+#define CACHE_ENTRIES 32
+#define CACHE_MAX_BODY (8 * 1024 * 1024)
+
+struct cached_page {
+	char *path;
+	long version, day;
+	struct strbuf body;
+	const char *type;
+	char *etag;
+	long last_modified;
+	int finished;
+};
+
+/* What each worker thread keeps: its connection and its pages. */
+struct site_thread {
+	struct db *db;
+	struct cached_page pages[CACHE_ENTRIES];
+	int next;		/* the entry replaced next */
+};
+
 struct web_site {
 	char *home;
 	char *db_path;
-	pthread_key_t db_key;
+	pthread_key_t key;
 };
 
 static void
-close_db(void *p)
+thread_free(void *p)
 {
-	db_close(p);
+	struct site_thread *t = p;
+	int i;
+
+	if (!t)
+		return;
+	for (i = 0; i < CACHE_ENTRIES; i++) {
+		free(t->pages[i].path);
+		strbuf_release(&t->pages[i].body);
+		free(t->pages[i].etag);
+	}
+	db_close(t->db);
+	free(t);
 }
 
-/* This thread's read-only connection, opened on first use; NULL on error. */
+/* This thread's state, its read-only connection opened on first use; NULL on error. */
+static struct site_thread *
+site_thread(struct web_site *site)
+{
+	struct site_thread *t = pthread_getspecific(site->key);
+	int i;
+
+	if (t)
+		return t;
+	t = xcalloc(1, sizeof(*t));
+	for (i = 0; i < CACHE_ENTRIES; i++)
+		strbuf_init(&t->pages[i].body);
+	t->db = db_open_mode(site->db_path, DB_READ);
+	if (!t->db) {
+		free(t);
+		return NULL;
+	}
+	pthread_setspecific(site->key, t);
+	return t;
+}
+
 static struct db *
 site_db(struct web_site *site)
 {
-	struct db *db = pthread_getspecific(site->db_key);
+	struct site_thread *t = site_thread(site);
 
-	if (!db) {
-		db = db_open_mode(site->db_path, DB_READ);
-		if (db)
-			pthread_setspecific(site->db_key, db);
-	}
-	return db;
+	return t ? t->db : NULL;
 }
 
 /* A strong ETag from the bytes sent (FNV-1a): equal bodies, equal tags. */
@@ -64,26 +117,71 @@ take_body(struct http_response *res, struct strbuf *body)
 	strbuf_init(body);
 }
 
+/* Answers from a cached page: fills res. */
+static void
+answer_cached(struct http_response *res, const struct cached_page *c)
+{
+	strbuf_reset(&res->body);
+	strbuf_add(&res->body, c->body.buf, c->body.len);
+	res->type = c->type;
+	res->compressible = 1;
+	if (c->finished) {
+		res->etag = xstrdup(c->etag);
+		res->last_modified = c->last_modified;
+	} else
+		res->no_store = 1;
+}
+
 static int
 page(struct http_request *req, struct http_response *res, const char *const *args, int nargs)
 {
 	struct web_site *site = http_request_ctx(req);
 	const char *path = http_request_path(req) + 1;
+	struct site_thread *t = site_thread(site);
+	struct cached_page *c;
 	struct web_out out;
-	struct db *db = site_db(site);
-	int rc;
+	long version, day = now_seconds() / 86400;
+	int rc, i;
 
 	(void)args;
 	(void)nargs;
-	if (!db)
+	if (!t || (version = db_data_version(t->db)) < 0)
 		return -1;
-	rc = web_render(db, *path ? path : "index.html", &out);
+	if (!*path)
+		path = "index.html";
+	for (i = 0; i < CACHE_ENTRIES; i++) {
+		c = &t->pages[i];
+		if (c->path && c->version == version && c->day == day && !strcmp(c->path, path)) {
+			answer_cached(res, c);
+			return 0;
+		}
+	}
+	rc = web_render(t->db, path, &out);
 	if (rc < 0) {
 		web_out_release(&out);
 		return -1;
 	}
 	if (rc == WEB_NOT_FOUND) {
 		http_error(res, 404, "%s", out.body.buf);
+		web_out_release(&out);
+		return 0;
+	}
+	if (out.body.len <= CACHE_MAX_BODY) {
+		c = &t->pages[t->next];
+		t->next = (t->next + 1) % CACHE_ENTRIES;
+		free(c->path);
+		free(c->etag);
+		strbuf_release(&c->body);
+		c->path = xstrdup(path);
+		c->version = version;
+		c->day = day;
+		c->type = out.type;
+		c->finished = out.finished;
+		c->etag = out.finished ? body_etag(&out.body) : NULL;
+		c->last_modified = out.last_modified;
+		c->body = out.body;
+		strbuf_init(&out.body);
+		answer_cached(res, c);
 		web_out_release(&out);
 		return 0;
 	}
@@ -323,7 +421,7 @@ web_site_new(const char *home)
 
 	site->home = xstrdup(home);
 	site->db_path = layout_db(home);
-	if (pthread_key_create(&site->db_key, close_db) != 0) {
+	if (pthread_key_create(&site->key, thread_free) != 0) {
 		free(site->home);
 		free(site->db_path);
 		free(site);
@@ -336,14 +434,11 @@ web_site_new(const char *home)
 void
 web_site_free(struct web_site *site)
 {
-	struct db *db;
-
 	if (!site)
 		return;
-	/* This thread's connection; the listener's threads closed theirs as they ended. */
-	db = pthread_getspecific(site->db_key);
-	db_close(db);
-	pthread_key_delete(site->db_key);
+	/* This thread's state; the listener's threads freed theirs as they ended. */
+	thread_free(pthread_getspecific(site->key));
+	pthread_key_delete(site->key);
 	free(site->home);
 	free(site->db_path);
 	free(site);
