@@ -140,6 +140,7 @@ web_trends(struct db *db, struct web_out *out, char **args)
 	json_t *rows = db_metric_series_json(db, branch), *r;
 	struct point *p = NULL;
 	double *vals = NULL;
+	char *title;
 	long baseline;
 	size_t i = 0, n = 0, k, nv;
 	int rc = -1;
@@ -149,7 +150,9 @@ web_trends(struct db *db, struct web_out *out, char **args)
 	baseline = db_tested_flight(db, branch, LONG_MAX);
 	if (baseline < 0)
 		goto out;
-	html_head(out, branch);
+	title = xasprintf("trends of %s", branch);
+	html_head(out, title);
+	free(title);
 	strbuf_adds(&out->body, "<p>Measurements of the real flights of this branch, one point "
 		    "per flight. Dashed: the baseline. Red: a performance regression.</p>\n");
 	if (!json_array_size(rows))

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 . "$(dirname "$0")/web-lib.sh"
-plan 23
+plan 24
 init_instance
 write_recipe "$TEST_DIR/r.json" build:a test:b,c:build
 f1=$(real_flight "$TEST_DIR/r.json" 1)
@@ -17,7 +17,6 @@ sqlite3 "$PVCI_HOME/results.db" "UPDATE jobs SET host = 'host1' WHERE flight IN 
 	INSERT INTO runvars (flight, job, name, value, synth) VALUES ($f2, 'test', 'requester', '<script>alert(1)</script>', 0)"
 pass c
 f3=$(pvci flight create "$TEST_DIR/r.json" --branch trunk 2>/dev/null)
-sum_before=$(cat "$PVCI_HOME"/results.db "$PVCI_HOME"/results.db-wal 2>/dev/null | sha256sum)
 start_serve || exit 1
 
 like "it prints the URL it listens on" "$URL" '^http://127\.0\.0\.1:[0-9]+/$'
@@ -47,6 +46,11 @@ like "regressions page: open, failing since" "$(get regressions.html)" 'id="open
 like "the flight diff as a page" "$(get "diff/$f1/$f2.html")" 'c</td><td class="s-pass"[^>]*>pass</td><td class="s-fail"'
 like "the badge is SVG with the verdict" "$(get badge/trunk.svg)" '^<svg .*regressions - FAIL'
 is "an unknown flight is 404" "$(code flight/99.html)" 404
+# A page seen once is kept, until the database changes under it.
+pvci gate block trunk --reason "<b>frozen</b> for the release" >/dev/null
+sum_before=$(cat "$PVCI_HOME"/results.db "$PVCI_HOME"/results.db-wal 2>/dev/null | sha256sum)
+like "a change in the database shows at once (the gate now blocked)" "$(get index.html)" \
+	'Push gate: <b class="block">blocked</b> by [^:]*: &lt;b&gt;frozen&lt;/b&gt; for the release'
 like "a flight not finished reloads itself" "$(get "flight/$f3.html")" 'http-equiv="refresh"'
 kill -TERM "$SERVE_PID"
 for i in $(seq 100); do process_gone "$SERVE_PID" && break; sleep 0.1; done

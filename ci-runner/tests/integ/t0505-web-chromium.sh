@@ -39,7 +39,7 @@ is "its link is relative" "$href" "../logs/$f3/test/02.c.log"
 logdom=$(browse --dump-dom "${URL}flight/$href")
 like "following it opens the step's log" "$logdom" "step 2 'c' \(run\) of job 'test', flight $f3"
 like "which says why it failed" "$logdom" "'sh' exited with status 1"
-browse --screenshot="$art/flight.png" --window-size=1100,700 "${URL}flight/$f3.html" >/dev/null
+browse --screenshot="$art/flight.png" --window-size=1000,860 "${URL}flight/$f3.html" >/dev/null
 px=$(python3 "$(dirname "$0")/png-colour.py" "$art/flight.png" f28b82)
 like "the screenshot shows the fail colour (pixels: $px)" "$px" '^[0-9]{3,}$'
 tdom=$(browse --dump-dom "${URL}trends/trunk.html")
