@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 . "$(dirname "$0")/web-lib.sh"
-plan 14
+plan 16
 init_instance
 write_recipe "$TEST_DIR/r.json" test:b
 f=$(real_flight "$TEST_DIR/r.json" 1)
@@ -17,6 +17,11 @@ size=$(stat -c %s "$PVCI_HOME/$log")
 mkdir -p "$PVCI_HOME/artifacts/$f/test/signed"
 echo '{"a": 1}' >"$PVCI_HOME/artifacts/$f/test/build-info.json"
 head -c 10240 /dev/urandom >"$PVCI_HOME/artifacts/$f/test/signed/pkg.tar"
+sha=$(sha256sum <"$PVCI_HOME/artifacts/$f/test/signed/pkg.tar" | cut -d' ' -f1)
+sqlite3 "$PVCI_HOME/results.db" "INSERT INTO artifacts (flight, job, path, kind, size, sha256, recorded) VALUES
+	($f, 'test', 'artifacts/$f/test/signed/pkg.tar', 'package', 10240, '$sha', 0),
+	($f, 'test', 'artifacts/$f/test/signed/SHA256SUMS.p7s', 'sums-sig', 100, '$(rev 0)', 0),
+	($f, 'test', 'artifacts/$f/test/build-info.json', 'build-info', 9, '$(rev 1)', 0)"
 start_serve || exit 1
 
 is "a log is text/plain; charset=utf-8" \
@@ -42,3 +47,7 @@ is "an absent log is 404" "$(code "logs/$f/test/09.nothing.log")" 404
 is "a log name not of the NN.STEP.log shape is 404" "$(code "logs/$f/test/config.json")" 404
 is "the flight page links the log that is served" \
 	"$(get "flight/$f.html" | grep -o "href=\"\.\./$log\"" | head -1)" "href=\"../$log\""
+job=$(get "flight/$f/test.html")
+like "the job page lists an artifact with its link, size, SHA-256 and signature status" "$job" \
+	"href=\"\.\./\.\./artifacts/$f/test/signed/pkg\.tar\">artifacts/$f/test/signed/pkg\.tar</a></td><td>package</td><td>10240</td><td class=\"mono\">$sha</td><td>signed \(SHA256SUMS\.p7s\)"
+like "an artifact the signed sums do not cover is unsigned" "$job" "build-info\.json</a></td><td>build-info</td><td>9</td>.*<td>unsigned</td>"
