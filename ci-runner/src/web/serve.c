@@ -132,29 +132,77 @@ answer_cached(struct http_response *res, const struct cached_page *c)
 		res->no_store = 1;
 }
 
+/* The cached answer at key, when still current; NULL otherwise. */
+static struct cached_page *
+cache_find(struct site_thread *t, const char *key, long version, long day)
+{
+	int i;
+
+	for (i = 0; i < CACHE_ENTRIES; i++) {
+		struct cached_page *c = &t->pages[i];
+
+		if (c->path && c->version == version && c->day == day && !strcmp(c->path, key))
+			return c;
+	}
+	return NULL;
+}
+
+/* Keeps body (taken) as the answer at key, replacing the oldest entry. */
+static struct cached_page *
+cache_put(struct site_thread *t, const char *key, long version, long day, struct strbuf *body,
+	  const char *type, int finished, long last_modified)
+{
+	struct cached_page *c = &t->pages[t->next];
+
+	t->next = (t->next + 1) % CACHE_ENTRIES;
+	free(c->path);
+	free(c->etag);
+	strbuf_release(&c->body);
+	c->path = xstrdup(key);
+	c->version = version;
+	c->day = day;
+	c->type = type;
+	c->finished = finished;
+	c->etag = finished ? body_etag(body) : NULL;
+	c->last_modified = last_modified;
+	c->body = *body;
+	strbuf_init(body);
+	return c;
+}
+
+/* The thread's state and the cache's key parts; NULL on error. */
+static struct site_thread *
+cache_key(struct web_site *site, long *version, long *day)
+{
+	struct site_thread *t = site_thread(site);
+
+	*day = now_seconds() / 86400;
+	if (!t || (*version = db_data_version(t->db)) < 0)
+		return NULL;
+	return t;
+}
+
 static int
 page(struct http_request *req, struct http_response *res, const char *const *args, int nargs)
 {
-	struct web_site *site = http_request_ctx(req);
 	const char *path = http_request_path(req) + 1;
-	struct site_thread *t = site_thread(site);
+	struct site_thread *t;
 	struct cached_page *c;
 	struct web_out out;
-	long version, day = now_seconds() / 86400;
-	int rc, i;
+	long version, day;
+	int rc;
 
 	(void)args;
 	(void)nargs;
-	if (!t || (version = db_data_version(t->db)) < 0)
+	t = cache_key(http_request_ctx(req), &version, &day);
+	if (!t)
 		return -1;
 	if (!*path)
 		path = "index.html";
-	for (i = 0; i < CACHE_ENTRIES; i++) {
-		c = &t->pages[i];
-		if (c->path && c->version == version && c->day == day && !strcmp(c->path, path)) {
-			answer_cached(res, c);
-			return 0;
-		}
+	c = cache_find(t, path, version, day);
+	if (c) {
+		answer_cached(res, c);
+		return 0;
 	}
 	rc = web_render(t->db, path, &out);
 	if (rc < 0) {
@@ -167,21 +215,8 @@ page(struct http_request *req, struct http_response *res, const char *const *arg
 		return 0;
 	}
 	if (out.body.len <= CACHE_MAX_BODY) {
-		c = &t->pages[t->next];
-		t->next = (t->next + 1) % CACHE_ENTRIES;
-		free(c->path);
-		free(c->etag);
-		strbuf_release(&c->body);
-		c->path = xstrdup(path);
-		c->version = version;
-		c->day = day;
-		c->type = out.type;
-		c->finished = out.finished;
-		c->etag = out.finished ? body_etag(&out.body) : NULL;
-		c->last_modified = out.last_modified;
-		c->body = out.body;
-		strbuf_init(&out.body);
-		answer_cached(res, c);
+		answer_cached(res, cache_put(t, path, version, day, &out.body, out.type,
+					     out.finished, out.last_modified));
 		web_out_release(&out);
 		return 0;
 	}
@@ -319,22 +354,32 @@ static int
 api_flight(struct http_request *req, struct http_response *res, const char *const *args,
 	   int nargs)
 {
-	struct db *db = site_db(http_request_ctx(req));
-	long flight = web_flight_arg(args[0]);
+	const char *key = http_request_path(req);
+	long flight = web_flight_arg(args[0]), version, day, finished;
+	struct site_thread *t;
+	struct cached_page *c;
+	struct strbuf body;
 	json_t *f;
+	int rc;
 
-	if (!db)
-		return -1;
 	if (!flight || (nargs > 1 && !name_is_valid(args[1])))
 		return http_error(res, 404, "no such flight or job");
-	if (db_flight_exists(db, flight) != 1)
+	t = cache_key(http_request_ctx(req), &version, &day);
+	if (!t)
+		return -1;
+	c = cache_find(t, key, version, day);
+	if (c) {
+		answer_cached(res, c);
+		return 0;
+	}
+	if (db_flight_exists(t->db, flight) != 1)
 		return http_error(res, 404, "no flight %ld", flight);
-	f = db_flight_json(db, flight);
+	f = db_flight_json(t->db, flight);
 	if (!f)
 		return -1;
+	finished = (long)json_integer_value(json_object_get(f, "finished"));
 	if (nargs > 1) {
 		json_t *jobs = json_object_get(f, "jobs"), *j, *found = NULL;
-		long finished = (long)json_integer_value(json_object_get(f, "finished"));
 		size_t i;
 
 		json_array_foreach(jobs, i, j)
@@ -343,9 +388,16 @@ api_flight(struct http_request *req, struct http_response *res, const char *cons
 		json_decref(f);
 		if (!found)
 			return http_error(res, 404, "flight %ld has no job '%s'", flight, args[1]);
-		return api_send(res, found, finished);
+		f = found;
 	}
-	return api_send(res, f, (long)json_integer_value(json_object_get(f, "finished")));
+	rc = api_send(res, f, finished);
+	if (rc == 0 && res->body.len <= CACHE_MAX_BODY) {
+		strbuf_init(&body);
+		strbuf_add(&body, res->body.buf, res->body.len);
+		cache_put(t, key, version, day, &body, res->type, finished != 0, finished);
+		strbuf_release(&body);
+	}
+	return rc;
 }
 
 static int
