@@ -7,7 +7,7 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SANITIZE  ?=
 CC        ?= cc
 
-PKGS      := jansson sqlite3 libvirt libcrypto libcurl libmicrohttpd
+PKGS      := jansson sqlite3 libvirt libcrypto libcurl libmicrohttpd zlib
 WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wwrite-strings -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
@@ -110,6 +110,7 @@ bench: pvci
 	bench/flight-diff
 	bench/report
 	bench/webhook
+	bench/web
 
 # The kill campaign at full length (50 kills, half on real guests; ~30 min).
 kill-campaign: pvci

@@ -5,13 +5,13 @@ set -eu
 
 # Build: the C program and its unit tests.
 build="gcc make pkg-config libc6-dev libjansson-dev libsqlite3-dev libvirt-dev
- libssl-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev"
+ libssl-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev zlib1g-dev"
 # Tests: prove (perl), jq to read pvci's JSON, sqlite3 to look at rows, file to
 # check the PE type of a built driver, git for the source step, python3-aiosmtpd
 # for the SMTP server the mail tests start; chromium (headless) loads the web
 # pages; nginx with WebDAV and sshd are the servers the publish tests start.
 tests="perl jq git procps sqlite3 file python3-aiosmtpd chromium nginx
- libnginx-mod-http-dav-ext openssh-server"
+ libnginx-mod-http-dav-ext openssh-server curl"
 # Benchmarks: wrk loads the web server.
 bench="wrk"
 # Build-and-sign stage: the fixture driver, Authenticode, installer ISOs.

@@ -23,6 +23,7 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_verify_entry,
 	&cmd_help_entry,
 	&cmd_trigger_entry,
+	&cmd_serve_entry,
 	NULL,
 };
 

@@ -133,6 +133,15 @@ static const struct config_key config_keys[] = {
 	{ .key = "service.nightly_catch_up", .type = CT_INT, .def = "21600",
 	  .help = "seconds after its time a nightly slot missed (daemon down) still fires",
 	  .min = 0, .max = 604800 },
+	{ .key = "web.listen", .type = CT_STR, .def = "127.0.0.1:8080",
+	  .help = "address the results pages listen on (pvci serve): ADDR:PORT, [ADDR6]:PORT; "
+		  "port 0 picks a free one" },
+	{ .key = "web.timeout", .type = CT_INT, .def = "10",
+	  .help = "seconds an HTTP connection may stay idle before it is closed",
+	  .min = 1, .max = 3600 },
+	{ .key = "web.connections", .type = CT_INT, .def = "64",
+	  .help = "HTTP connections served at once (16 at most from one address)",
+	  .min = 1, .max = 10000 },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -2542,3 +2542,76 @@ db_watch_free(struct db_watch *w)
 	free(w->steps);
 	free(w);
 }
+
+json_t *
+db_branches_json(struct db *db)
+{
+	return rows_json(db, query(db, "SELECT branch, count(*) AS flights, max(flight) AS latest "
+				   "FROM flights GROUP BY branch ORDER BY branch", ""));
+}
+
+json_t *
+db_job_history_json(struct db *db, const char *branch, const char *job, const char *host,
+		    long limit)
+{
+	return rows_json(db, query(db,
+		"SELECT j.flight, f.branch, f.blessing, j.job, j.status, j.host, j.started, j.finished, "
+		"(SELECT s.testid FROM steps s WHERE s.flight = j.flight AND s.job = j.job AND "
+		" s.status IN ('fail','broken') ORDER BY s.stepno LIMIT 1) AS failing_step, "
+		"(SELECT group_concat(substr(r.name, 10) || '=' || r.value, ' ') FROM "
+		" (SELECT name, value FROM runvars WHERE flight = j.flight AND job = j.job AND "
+		"  name GLOB 'revision_*' ORDER BY name) r) AS revisions "
+		"FROM jobs j JOIN flights f USING (flight) "
+		"WHERE (?1 IS NULL OR (f.branch = ?1 AND j.job = ?2)) AND (?3 IS NULL OR j.host = ?3) "
+		"ORDER BY j.flight DESC LIMIT ?4", "sssi", branch, job, host, limit));
+}
+
+json_t *
+db_metric_series_json(struct db *db, const char *branch)
+{
+	return rows_json(db, query(db,
+		"SELECT m.flight, m.job, s.testid AS step, s.status, m.metric, m.value, m.unit "
+		"FROM measurements m JOIN steps s USING (flight, job, stepno) "
+		"JOIN flights f ON f.flight = m.flight "
+		"WHERE f.branch = ? AND f.blessing = 'real' "
+		"ORDER BY m.job, m.metric, m.flight, m.id", "s", branch));
+}
+
+int
+db_job_neighbours(struct db *db, const char *branch, long flight, const char *job,
+		  long *prev, long *next)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*prev = *next = 0;
+	st = query(db, "SELECT "
+		   "(SELECT max(f.flight) FROM flights f JOIN jobs j USING (flight) "
+		   " WHERE f.branch = ?1 AND j.job = ?2 AND f.flight < ?3), "
+		   "(SELECT min(f.flight) FROM flights f JOIN jobs j USING (flight) "
+		   " WHERE f.branch = ?1 AND j.job = ?2 AND f.flight > ?3)", "ssi",
+		   branch, job, flight);
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		*prev = (long)sqlite3_column_int64(st, 0);
+		*next = (long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+long
+db_data_version(struct db *db)
+{
+	sqlite3_stmt *st = query(db, "PRAGMA data_version", "");
+	long v = -1;
+
+	if (!st)
+		return -1;
+	if (step_row(db, st) > 0)
+		v = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}

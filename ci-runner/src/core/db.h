@@ -514,4 +514,35 @@ struct db_watch {
 struct db_watch *db_watch_read(struct db *db, long flight);
 void db_watch_free(struct db_watch *w);
 
+/*
+ * Pages and the JSON API (web/): read-only views, as arrays of row objects
+ * keyed by column name; NULL on error (reported).
+ */
+/* Every branch: branch, flights (how many), latest (flight). */
+json_t *db_branches_json(struct db *db);
+/*
+ * The job in the last `limit` flights of branch (host NULL) or on host
+ * (branch NULL), newest first: flight, branch, blessing, job, status, host,
+ * started, finished, failing_step (the first step that failed or broke),
+ * revisions ("TREE=REV ...").
+ */
+json_t *db_job_history_json(struct db *db, const char *branch, const char *job,
+			    const char *host, long limit);
+/*
+ * The measurements of branch's real flights, by job, metric and flight:
+ * flight, job, step, status (of that step), metric, value, unit.
+ */
+json_t *db_metric_series_json(struct db *db, const char *branch);
+/* The flights of branch before and after flight that have job (0: none); 0 or -1. */
+int db_job_neighbours(struct db *db, const char *branch, long flight, const char *job,
+		      long *prev, long *next);
+
+/*
+ * A number that changes whenever another connection has committed a change
+ * to the database since this one last looked (PRAGMA data_version): what
+ * the pages' cache is keyed on. -1 on error.
+ */
+long db_data_version(struct db *db);
+
+
 #endif
