@@ -37,7 +37,11 @@ struct build_executor {
 	enum step_status (*prepare)(struct step_ctx *ctx, const struct build_job *job);
 	/* Runs the build command. */
 	enum step_status (*run)(struct step_ctx *ctx, const struct build_job *job);
-	/* Brings out_dir/file to local_path; 1 (not an error) if it is not there. */
+	/*
+	 * Brings out_dir/file to local_path; 1 (not an error) if it is not
+	 * there; 2 (logged) if the build left something else than a plain
+	 * file there (a symlink, a device): the tree's fault, a fail.
+	 */
 	int (*fetch)(struct step_ctx *ctx, const struct build_job *job, const char *file,
 		     const char *local_path);
 	/* Releases the host (may be NULL). */

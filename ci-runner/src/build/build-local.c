@@ -11,7 +11,7 @@
  *     /var/tmp, /run, /root, /home and over the whole instance, so that
  *     keys, the database and other jobs' folders are not there at all; only
  *     the job's source folder (work/F/J/src) and its output folder are
- *     bound back, writable;
+ *     bound back, writable (the rest of the instance's tmpfs is read-only);
  *   - with a clean environment (PATH, HOME, LC_ALL, TZ and the build's own
  *     variables) and limits on processes, address space, file size, CPU
  *     time and core files (prlimit), on top of the step's wall-clock limit.
@@ -237,6 +237,9 @@ sandbox_argv(struct step_ctx *ctx, const struct build_job *job, const char *cons
 	args_add(a, "--bind");
 	args_add(a, out_folder(job));
 	args_add(a, out_folder(job));
+	/* Writing anywhere in the instance but those two is an error, not a tmpfs. */
+	args_add(a, "--remount-ro");
+	args_add(a, home);
 	args_add(a, "--chdir");
 	args_add(a, job->src_dir);
 	args_add(a, "--clearenv");
@@ -410,6 +413,7 @@ local_fetch(struct step_ctx *ctx, const struct build_job *job, const char *file,
 		} else if (errno == ELOOP || errno == EXDEV) {
 			step_log(ctx, "refusing output '%s': it is or goes through a symlink "
 				 "or a mount point", from);
+			rc = 2;
 		} else {
 			step_log(ctx, "cannot open output '%s': %s", from, strerror(errno));
 		}
@@ -420,6 +424,7 @@ local_fetch(struct step_ctx *ctx, const struct build_job *job, const char *file,
 		step_log(ctx, "refusing output '%s': not a plain regular file of its own "
 			 "(a device, a folder, a hard link or too big)", from);
 		close(fd);
+		rc = 2;
 		goto out;
 	}
 	tmp = xasprintf("%s.part", local_path);

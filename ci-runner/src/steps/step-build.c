@@ -213,6 +213,8 @@ collect(struct step_ctx *ctx, const struct build_executor *ex, const struct buil
 			step_log(ctx, "cannot collect '%s'%s", o->file,
 				 errno == ENOSPC ? ": the disk is full" : "");
 			st = STEP_BROKEN;
+		} else if (rc == 2) {
+			st = STEP_FAIL;
 		} else if (rc > 0 && !o->optional) {
 			step_log(ctx, "the build produced no '%s'", o->file);
 			st = STEP_FAIL;
