@@ -25,6 +25,13 @@ struct keys_paths {
 	char *chain;		/* signing.chain */
 	char *pkcs11_module;	/* signing.pkcs11_module, or NULL */
 	char *timestamp_url;	/* signing.timestamp_url, or NULL */
+	/* keys.* (the token); key is then "pkcs11:token=...;object=...;type=private". */
+	int pkcs11;		/* keys.mode is pkcs11 */
+	char *pkcs11_engine;	/* keys.pkcs11_engine */
+	char *token_label;	/* keys.token_label */
+	char *key_label;	/* keys.key_label */
+	char *pin_file;		/* keys.pin_file, resolved */
+	char *softhsm_conf;	/* keys.softhsm_conf, resolved; NULL: not SoftHSM */
 };
 
 /*
@@ -46,6 +53,19 @@ int keys_is_pkcs11(const char *key);
  * and a partial one refused (-1, naming the file).
  */
 int keys_create(const struct keys_paths *kp, int days, int force);
+
+/*
+ * As keys_create for either mode. pkcs11: the signing key is made in the
+ * token (see token.h), the certificates are written, and the CA's private
+ * key goes to ca_key_out (0600; must be outside home) or nowhere (NULL).
+ * file: as keys_create, the CA key at ca_key_out when given, else
+ * signing.ca_key.
+ */
+int keys_create_mode(const struct keys_paths *kp, const char *home, int days, int force,
+		     const char *ca_key_out);
+
+/* The code-signing private key, from its file or through the token. */
+struct evp_pkey_st *keys_load_signing_key(const struct keys_paths *kp);
 
 struct keys_info {
 	char *subject;		/* RFC 2253, e.g. "CN=pvci test CA,O=pvci" */
