@@ -6,7 +6,7 @@ DESTDIR   ?=
 SANITIZE  ?=
 CC        ?= cc
 
-PKGS      := jansson sqlite3 libvirt libcrypto libcurl libmicrohttpd
+PKGS      := jansson sqlite3 libvirt libcrypto libcurl libmicrohttpd libarchive
 WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wwrite-strings -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
