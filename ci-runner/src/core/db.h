@@ -408,4 +408,22 @@ int db_push_target(struct db *db, const char *branch, long flight, const char *t
 		   struct db_push_target *out);
 void db_push_target_release(struct db_push_target *t);
 
+/*
+ * The jobs tied to the package catalog whose SHA-256 is sha256: the jobs
+ * that made it (an artifact of kind "catalog", tested 0) and the jobs that
+ * installed it (runvar installed_catalog, tested 1), oldest flight first,
+ * with their status and the flight's branch. 0 or -1; free with
+ * db_catalog_uses_free.
+ */
+struct db_catalog_use {
+	long flight;
+	char *job;
+	char *status;
+	char *branch;
+	int tested;
+};
+int db_catalog_uses(struct db *db, const char *sha256, struct db_catalog_use **out,
+		    int *count);
+void db_catalog_uses_free(struct db_catalog_use *u, int count);
+
 #endif
