@@ -8,7 +8,7 @@
 # Also: an output left as a symlink to a key is refused, not copied; when
 # bubblewrap cannot run the build is "broken", never run unconfined.
 . "$(dirname "$0")/lib.sh"
-plan 29
+plan 30
 init_instance
 pvci keys init >/dev/null 2>&1 || pvci keys init
 # A small process limit keeps the fork bomb short; a small file limit.
@@ -133,6 +133,12 @@ JSON
 f3=$(pvci flight create "$TEST_DIR/good.json")
 pvci flight run "$f3" >/dev/null 2>&1
 is "a good build passes after the hostile one" "$(job_status "$f3" build-good)" pass
+# Builds are reproducible: the sandbox changes nothing in the bytes.
+git clone -q "$repo2" "$TEST_DIR/plain"
+make -s -C "$TEST_DIR/plain" VERSION="9.1.0.$f3" REVISION="$(git -C "$repo2" rev-parse HEAD)" \
+	OUT="$TEST_DIR/plain/out" >/dev/null 2>&1
+check "the sandboxed build gives the same bytes as the same make run unconfined" \
+	cmp "$PVCI_HOME/artifacts/$f3/build-good/build/pvcifix.sys" "$TEST_DIR/plain/out/pvcifix.sys"
 
 # No bubblewrap: broken, with the reason; the build command never runs.
 mkdir "$TEST_DIR/nobwrap"
