@@ -367,10 +367,30 @@ create_pkcs11(const struct keys_paths *kp, const char *home, int days, int force
 		return -1;
 	if (!force && existing == sizeof(files) / sizeof(files[0]) && present)
 		return 1;
-	for (i = 0; !force && i < sizeof(files) / sizeof(files[0]); i++)
-		if (file_exists(files[i]))
-			return errorx("'%s' exists but the token holds no key '%s': refusing "
-				      "to replace it (use --force)", files[i], kp->key_label);
+	/*
+	 * Certificates without the token's key were made for another key (an
+	 * instance in file mode before): they are public, so new ones replace
+	 * them; private key files are never touched, only pointed at.
+	 */
+	if (!force && existing && !present) {
+		log_warnx("'%s' was made for a key the token does not hold: new "
+			  "certificates replace it", kp->cert);
+		if (kp->ca_key && file_exists(kp->ca_key))
+			log_warnx("'%s' (a CA key in the instance, from keys.mode file) is no "
+				  "longer used: move it offline or delete it", kp->ca_key);
+		if (kp->cert) {
+			char *dir = xstrdup(kp->cert), *slash = strrchr(dir, '/');
+			char *old;
+
+			if (slash)
+				*slash = '\0';
+			old = path_join(dir, "codesign.key");
+			if (file_exists(old))
+				log_warnx("'%s' is no longer used: delete it", old);
+			free(old);
+			free(dir);
+		}
+	}
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (make_parent(files[i]) < 0)
 			return -1;

@@ -7,7 +7,7 @@
 # hostile archives are refused member by member without unpacking; the
 # file mode stays possible and says so.
 . "$(dirname "$0")/lib.sh"
-plan 38
+plan 41
 init_instance
 
 out=$(pvci keys init --ca-key "$PVCI_HOME/ca.key" 2>&1); rc=$?
@@ -122,3 +122,14 @@ like "a '..' member is refused" "$out" "FAIL member \.\./evil: a '\.\.' componen
 like "links are refused" "$(grep -c 'a link: refused' <<<"$out")" "^2$"
 like "devices and FIFOs are refused" "$(grep -c 'a device, FIFO or socket' <<<"$out")" "^2$"
 check "nothing was written outside" test ! -e /etc/evil -a ! -e "$TEST_DIR/evil" -a -z "$(ls -A "$TEST_DIR/tmp")"
+
+# An instance made in file mode before (the keys in files) moves to the token.
+export PVCI_HOME="$TEST_DIR/old"
+pvci init >/dev/null
+jq '.keys.mode = "file"' "$PVCI_HOME/config.json" >"$TEST_DIR/c" && mv "$TEST_DIR/c" "$PVCI_HOME/config.json"
+pvci keys init >/dev/null
+jq 'del(.keys.mode)' "$PVCI_HOME/config.json" >"$TEST_DIR/c" && mv "$TEST_DIR/c" "$PVCI_HOME/config.json"
+out=$(pvci keys init 2>&1); rc=$?
+is "keys init moves an old file-mode instance to the token" "$rc" 0
+like "saying which old key files to delete" "$out" "keys/codesign.key' is no longer used: delete it"
+like "keys show then finds the key in the token" "$(pvci keys show)" "key: token 'pvci', key 'pvci-codesign' \(present\)"
