@@ -3,9 +3,11 @@
  * init" makes with libcrypto, and what the sign step and "pvci verify" need
  * to know about certificates (subject, fingerprint, expiry).
  *
- * Private keys are written mode 0600 and never printed or logged. A
- * deployment may point signing.key at a PKCS#11 URI ("pkcs11:...") instead
- * of a file; such keys are loaded through OSSL_STORE.
+ * Private keys are written mode 0600 and never printed or logged. With
+ * keys.mode pkcs11 (the default) the code-signing key lives in a PKCS#11
+ * token (token.h) and signing.key is ignored; keys.mode file keeps it in a
+ * file, or at a "pkcs11:" URI given as signing.key, which is then used
+ * through the token's engine too.
  */
 #ifndef PVCI_KEYS_H
 #define PVCI_KEYS_H

@@ -8,7 +8,7 @@
 # Also: an output left as a symlink to a key is refused, not copied; when
 # bubblewrap cannot run the build is "broken", never run unconfined.
 . "$(dirname "$0")/lib.sh"
-plan 30
+plan 31
 init_instance
 pvci keys init >/dev/null 2>&1 || pvci keys init
 # A small process limit keeps the fork bomb short; a small file limit.
@@ -139,6 +139,20 @@ make -s -C "$TEST_DIR/plain" VERSION="9.1.0.$f3" REVISION="$(git -C "$repo2" rev
 	OUT="$TEST_DIR/plain/out" >/dev/null 2>&1
 check "the sandboxed build gives the same bytes as the same make run unconfined" \
 	cmp "$PVCI_HOME/artifacts/$f3/build-good/build/pvcifix.sys" "$TEST_DIR/plain/out/pvcifix.sys"
+
+# A recipe that asks for the network (build_network 1) gets it.
+cat >"$TEST_DIR/net.json" <<JSON
+{ "name": "net", "description": "a build that may use the network",
+  "trees": [ { "name": "pvcifix", "url": "$repo2", "branch": "master" } ],
+  "jobs": [ { "name": "build-net", "trees": ["pvcifix"],
+      "runvars": { "driver": "pvcifix", "executor": "local", "build_network": "1",
+                   "build_argv": "[\"python3\", \"-c\", \"import socket; socket.create_connection(('127.0.0.1', $port), 3)\"]" },
+      "steps": [ { "step": "source" }, { "step": "build" } ] } ] }
+JSON
+: >"$TEST_DIR/connections"
+f5=$(pvci flight create "$TEST_DIR/net.json")
+pvci flight run "$f5" >/dev/null 2>&1
+is "with build_network 1 the build reaches 127.0.0.1" "$(cat "$TEST_DIR/connections")" "CONNECTED"
 
 # No bubblewrap: broken, with the reason; the build command never runs.
 mkdir "$TEST_DIR/nobwrap"
