@@ -108,6 +108,7 @@ bench: pvci
 	bench/smoke-flight
 	bench/flight-diff
 	bench/report
+	bench/sandbox
 
 # What CI runs (.ci/run): deps, daemons, the test guest image, then check.
 test:
