@@ -319,22 +319,25 @@ out:
 	return rc;
 }
 
-/* 1 when path is inside dir (both resolved as far as they exist). */
+/*
+ * 1 when path is inside dir: both resolved, path through its nearest
+ * existing ancestor (the file and some folders may not exist yet).
+ */
 static int
 inside(const char *path, const char *dir)
 {
-	char *d = realpath(dir, NULL), *parent = xstrdup(path), *slash, *p;
+	char *d = realpath(dir, NULL), *anc = xstrdup(path), *p = NULL, *slash;
 	int in = 0;
 
-	slash = strrchr(parent, '/');
-	if (slash)
+	while (!p && (slash = strrchr(anc, '/')) != NULL) {
 		*slash = '\0';
-	p = realpath(slash ? (*parent ? parent : "/") : ".", NULL);
+		p = realpath(*anc ? anc : "/", NULL);
+	}
 	if (d && p)
 		in = strncmp(p, d, strlen(d)) == 0 && (p[strlen(d)] == '/' || !p[strlen(d)]);
 	free(d);
 	free(p);
-	free(parent);
+	free(anc);
 	return in;
 }
 

@@ -7,13 +7,15 @@
 # hostile archives are refused member by member without unpacking; the
 # file mode stays possible and says so.
 . "$(dirname "$0")/lib.sh"
-plan 41
+plan 42
 init_instance
 
 out=$(pvci keys init --ca-key "$PVCI_HOME/ca.key" 2>&1); rc=$?
 is "a CA key inside the instance is refused" "$rc" 3
 like "saying why" "$out" "is inside the instance .*: the CA's private key must be kept elsewhere"
 check "and nothing was made" test ! -e "$PVCI_HOME/keys/ca.pem" -a ! -e "$PVCI_HOME/ca.key"
+out=$(pvci keys init --ca-key "$PVCI_HOME/new/dir/ca.key" 2>&1); rc=$?
+is "so is one in a folder of the instance not made yet" "$rc/$(grep -c 'is inside the instance' <<<"$out")" "3/1"
 out=$(pvci keys init --ca-key "$TEST_DIR/offline/ca.key" 2>&1); rc=$?
 is "keys init in the default (pkcs11) mode" "$rc" 0
 like "says the key was made in the token" "$out" "made inside token 'pvci'"
