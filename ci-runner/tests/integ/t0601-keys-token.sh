@@ -7,7 +7,7 @@
 # hostile archives are refused member by member without unpacking; the
 # file mode stays possible and says so.
 . "$(dirname "$0")/lib.sh"
-plan 42
+plan 43
 init_instance
 
 out=$(pvci keys init --ca-key "$PVCI_HOME/ca.key" 2>&1); rc=$?
