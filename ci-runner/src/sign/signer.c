@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,24 @@ bytes_match(enum kind k, const unsigned char *h, size_t len, long long size)
 	}
 }
 
+/* A refusal: the build's outputs are wrong, not the signer. Returns -2. */
+static int
+refused(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+refused(const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	errorx("%s", msg);
+	free(msg);
+	return -2;
+}
+
 static int
 open_beneath(const char *dir, const char *name)
 {
@@ -103,27 +122,27 @@ take_copy(const char *src_dir, const char *name, const char *to)
 	enum kind k = kind_of_name(name);
 
 	if (!name_is_valid(name) || strchr(name, '/') || k == K_NONE)
-		return errorx("refusing to sign '%s': not a PE image (.sys, .dll, .exe), "
+		return refused("refusing to sign '%s': not a PE image (.sys, .dll, .exe), "
 			      "catalog (.cat) or MSI (.msi) file name", name);
 	fd = open_beneath(src_dir, name);
 	if (fd < 0) {
 		if (errno == ELOOP || errno == EXDEV)
-			return errorx("refusing to sign '%s': a symlink, or outside '%s'", name,
-				      src_dir);
+			return refused("refusing to sign '%s': a symlink, or outside '%s'", name,
+				       src_dir);
 		return error("cannot open '%s' in '%s'", name, src_dir);
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
 	    st.st_size > SIGN_MAX) {
 		close(fd);
-		return errorx("refusing to sign '%s': not a plain file of its own (or over %lld "
-			      "bytes)", name, SIGN_MAX);
+		return refused("refusing to sign '%s': not a plain file of its own (or over %lld "
+			       "bytes)", name, SIGN_MAX);
 	}
 	while (got < (ssize_t)sizeof(head) && (n = read(fd, head + got, sizeof(head) - (size_t)got)) > 0)
 		got += n;
 	if (!bytes_match(k, head, (size_t)got, (long long)st.st_size)) {
 		close(fd);
-		return errorx("refusing to sign '%s': its bytes are not those of a %s", name,
-			      k == K_PE ? "PE image" : k == K_CAT ? "catalog" : "MSI package");
+		return refused("refusing to sign '%s': its bytes are not those of a %s", name,
+			       k == K_PE ? "PE image" : k == K_CAT ? "catalog" : "MSI package");
 	}
 	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (out < 0) {
@@ -271,7 +290,7 @@ static int
 in_child(int (*fn)(void *), void *arg, int log_fd)
 {
 	pid_t pid;
-	int status;
+	int status, rc;
 
 	fflush(NULL);
 	pid = fork();
@@ -280,13 +299,16 @@ in_child(int (*fn)(void *), void *arg, int log_fd)
 	if (pid == 0) {
 		if (log_fd >= 0 && log_fd != 2)
 			dup2(log_fd, 2);
-		_exit(fn(arg) == 0 ? 0 : 1);
+		rc = fn(arg);
+		_exit(rc == 0 ? 0 : rc == -2 ? 2 : 1);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return error("cannot wait for the signing process");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		return -2;
 	if (WIFSIGNALED(status))
 		errorx("the signing process was killed by signal %d", WTERMSIG(status));
 	return -1;

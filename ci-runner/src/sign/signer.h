@@ -28,7 +28,9 @@ int signer_name_is_signable(const char *name);
 /*
  * Signs src_dir/names[i] into dst_dir/names[i] (n files), desc the
  * signature's description, work_dir where the private folder goes.
- * Returns 0, or -1 when anything was refused or failed (logged).
+ * Returns 0; -2 when a file was refused (not of its kind, a symlink, a
+ * hard link: the build's outputs are wrong); -1 when signing failed
+ * (logged).
  */
 int signer_sign_files(const struct keys_paths *kp, const char *src_dir,
 		      const char *const *names, int n, const char *dst_dir,

@@ -205,9 +205,17 @@ stage_package(struct step_ctx *ctx, struct sign_state *ss, json_t *info)
 
 		step_log(ctx, "signing %d file%s of '%s' in the signing process", nsign,
 			 nsign == 1 ? "" : "s", src_dir);
-		if (signer_sign_files(&ss->kp, src_dir, to_sign, nsign, ss->pkg_dir, work, desc,
-				      step_log_fd(ctx)) < 0) {
+		int rc = signer_sign_files(&ss->kp, src_dir, to_sign, nsign, ss->pkg_dir, work,
+					   desc, step_log_fd(ctx));
+
+		if (rc == -2) {
+			step_log(ctx, "the signing process refused the build's outputs (above): "
+				 "the build is wrong");
+			st = STEP_FAIL;
+		} else if (rc < 0) {
 			step_log(ctx, "the signing process failed (its messages are above)");
+		}
+		if (rc < 0) {
 			free(work);
 			goto out;
 		}

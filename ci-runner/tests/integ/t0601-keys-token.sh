@@ -7,7 +7,7 @@
 # hostile archives are refused member by member without unpacking; the
 # file mode stays possible and says so.
 . "$(dirname "$0")/lib.sh"
-plan 43
+plan 46
 init_instance
 
 out=$(pvci keys init --ca-key "$PVCI_HOME/ca.key" 2>&1); rc=$?
@@ -124,6 +124,22 @@ like "a '..' member is refused" "$out" "FAIL member \.\./evil: a '\.\.' componen
 like "links are refused" "$(grep -c 'a link: refused' <<<"$out")" "^2$"
 like "devices and FIFOs are refused" "$(grep -c 'a device, FIFO or socket' <<<"$out")" "^2$"
 check "nothing was written outside" test ! -e /etc/evil -a ! -e "$TEST_DIR/evil" -a -z "$(ls -A "$TEST_DIR/tmp")"
+
+# The signer refuses an output that is not what its name says.
+cat >"$TEST_DIR/fake.json" <<JSON
+{ "name": "fake", "description": "a .sys that is not a PE image",
+  "trees": [ { "name": "pvcifix", "url": "$repo", "branch": "master" } ],
+  "jobs": [ { "name": "build-fake", "trees": ["pvcifix"],
+      "runvars": { "driver": "pvcifix", "executor": "local",
+                   "build_argv": "[\"sh\", \"-c\", \"echo MZ not a PE >{{out}}/pvcifix.sys && cp pvcifix.inf {{out}}/\"]" },
+      "steps": [ { "step": "source" }, { "step": "build" }, { "step": "sign" } ] } ] }
+JSON
+f=$(pvci flight create "$TEST_DIR/fake.json")
+pvci flight run "$f" >/dev/null 2>&1
+is "a fake .sys fails the sign step (the build is wrong)" "$(step_status "$f" build-fake sign)" fail
+like "the signer says why" "$(cat "$PVCI_HOME"/logs/"$f"/build-fake/*sign*.log)" \
+	"refusing to sign 'pvcifix.sys': its bytes are not those of a PE image"
+check "and nothing was signed" test ! -e "$PVCI_HOME/artifacts/$f/build-fake/signed/pvcifix.sys"
 
 # An instance made in file mode before (the keys in files) moves to the token.
 export PVCI_HOME="$TEST_DIR/old"
