@@ -163,7 +163,7 @@ keys_show(struct cmd_opts *opts, int argc, char **argv)
 		printf("key: token '%s', key '%s' (%s)\n", kp.token_label, kp.key_label,
 		       present > 0 ? "present" : present == 0 ? "missing" : "cannot tell");
 		printf("module: %s\n", kp.pkcs11_module);
-		printf("engine: %s\n", kp.pkcs11_engine);
+		printf("engine: %s\n", kp.pkcs11_engine ? kp.pkcs11_engine : "pkcs11 (OpenSSL's)");
 		if (kp.softhsm_conf)
 			printf("softhsm: %s (SoftHSM2 tokens managed by pvci)\n", kp.softhsm_conf);
 		printf("pin file: %s (%s)\n", kp.pin_file, file_exists(kp.pin_file) ?

@@ -132,9 +132,10 @@ static const struct config_key config_keys[] = {
 	  .choices = "pkcs11|file" },
 	{ .key = "keys.pkcs11_module", .type = CT_STR, .def = "/usr/lib/softhsm/libsofthsm2.so",
 	  .help = "the token's PKCS#11 module (keys.mode pkcs11)" },
-	{ .key = "keys.pkcs11_engine", .type = CT_STR,
-	  .def = "/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so",
-	  .help = "the OpenSSL engine that speaks PKCS#11 (libengine-pkcs11-openssl)" },
+	{ .key = "keys.pkcs11_engine", .type = CT_STR, .def = "",
+	  .help = "the OpenSSL engine that speaks PKCS#11, a .so path; empty: OpenSSL's "
+		  "engine 'pkcs11' (Debian's libengine-pkcs11-openssl)",
+	  .may_be_empty = 1 },
 	{ .key = "keys.token_label", .type = CT_STR, .def = "pvci",
 	  .help = "label of the token holding the code-signing key" },
 	{ .key = "keys.key_label", .type = CT_STR, .def = "pvci-codesign",

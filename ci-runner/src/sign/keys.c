@@ -89,7 +89,8 @@ keys_paths_init(struct keys_paths *kp, const struct config *cfg, const char *hom
 	v = config_str(cfg, "signing.timestamp_url");
 	kp->timestamp_url = v && *v ? xstrdup(v) : NULL;
 	kp->pkcs11 = strcmp(config_str(cfg, "keys.mode"), "pkcs11") == 0;
-	kp->pkcs11_engine = xstrdup(config_str(cfg, "keys.pkcs11_engine"));
+	v = config_str(cfg, "keys.pkcs11_engine");
+	kp->pkcs11_engine = v && *v ? xstrdup(v) : NULL;
 	kp->token_label = xstrdup(config_str(cfg, "keys.token_label"));
 	kp->key_label = xstrdup(config_str(cfg, "keys.key_label"));
 	kp->pin_file = opt_path(cfg, home, "keys.pin_file");

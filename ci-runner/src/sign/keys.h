@@ -29,7 +29,7 @@ struct keys_paths {
 	char *timestamp_url;	/* signing.timestamp_url, or NULL */
 	/* keys.* (the token); key is then "pkcs11:token=...;object=...;type=private". */
 	int pkcs11;		/* keys.mode is pkcs11 */
-	char *pkcs11_engine;	/* keys.pkcs11_engine */
+	char *pkcs11_engine;	/* keys.pkcs11_engine; NULL: OpenSSL's engine "pkcs11" */
 	char *token_label;	/* keys.token_label */
 	char *key_label;	/* keys.key_label */
 	char *pin_file;		/* keys.pin_file, resolved */

@@ -210,8 +210,10 @@ osslsign(const struct keys_paths *kp, const char *in, const char *out, const cha
 	argv[n++] = "osslsigncode";
 	argv[n++] = "sign";
 	if (keys_is_pkcs11(kp->key)) {
-		argv[n++] = "-pkcs11engine";
-		argv[n++] = kp->pkcs11_engine;
+		if (kp->pkcs11_engine) {
+			argv[n++] = "-pkcs11engine";
+			argv[n++] = kp->pkcs11_engine;
+		}
 		argv[n++] = "-pkcs11module";
 		argv[n++] = kp->pkcs11_module;
 		/* The PIN: read by osslsigncode from the 0600 file, never on argv. */

@@ -532,14 +532,20 @@ token_load_key(const struct keys_paths *kp)
 	if (!(pin = token_read_pin(kp->pin_file)))
 		return NULL;
 	token_env(kp);
-	e = ENGINE_by_id("dynamic");
-	ok = e && ENGINE_ctrl_cmd_string(e, "SO_PATH", kp->pkcs11_engine, 0) &&
-	     ENGINE_ctrl_cmd_string(e, "ID", "pkcs11", 0) &&
-	     ENGINE_ctrl_cmd_string(e, "LIST_ADD", "1", 0) &&
-	     ENGINE_ctrl_cmd_string(e, "LOAD", NULL, 0);
+	if (kp->pkcs11_engine) {
+		e = ENGINE_by_id("dynamic");
+		ok = e && ENGINE_ctrl_cmd_string(e, "SO_PATH", kp->pkcs11_engine, 0) &&
+		     ENGINE_ctrl_cmd_string(e, "ID", "pkcs11", 0) &&
+		     ENGINE_ctrl_cmd_string(e, "LIST_ADD", "1", 0) &&
+		     ENGINE_ctrl_cmd_string(e, "LOAD", NULL, 0);
+	} else {
+		e = ENGINE_by_id("pkcs11");
+		ok = e != NULL;
+	}
 	if (!ok) {
 		errorx("cannot load the pkcs11 engine '%s' (Debian package "
-		       "libengine-pkcs11-openssl): %s", kp->pkcs11_engine, keys_ssl_reason());
+		       "libengine-pkcs11-openssl): %s",
+		       kp->pkcs11_engine ? kp->pkcs11_engine : "pkcs11", keys_ssl_reason());
 		goto out;
 	}
 	if (!ENGINE_ctrl_cmd_string(e, "MODULE_PATH", kp->pkcs11_module, 0) ||

@@ -67,7 +67,7 @@ is "the flight signs through the token and passes" "$rc" 0
 art="$PVCI_HOME/artifacts/$f/build-x64-pvcifix"
 tar=$(ls "$art"/pvcifix-*.tar)
 log=$(cat "$PVCI_HOME"/logs/"$f"/build-x64-pvcifix/*sign*.log)
-like "osslsigncode signed through the pkcs11 engine" "$log" "signer: run: osslsigncode sign -pkcs11engine .* -readpass .*token.pin"
+like "osslsigncode signed through the pkcs11 engine" "$log" "signer: run: osslsigncode sign .*-pkcs11module .* -readpass .*token.pin"
 check "osslsigncode verify accepts the .sys against the CA" \
 	osslsigncode verify -CAfile "$PVCI_HOME/keys/ca.pem" -in "$art/signed/pvcifix.sys"
 check "the CMS signature over SHA256SUMS verifies" \

@@ -20,7 +20,7 @@ pvci flight run "$f" >"$TEST_DIR/run.out" 2>&1; rc=$?
 is "the flight passes" "$rc" 0
 [ "$rc" = 0 ] || tail -n 30 "$TEST_DIR/run.out" | sed 's/^/# /'
 like "the package was signed through the token" \
-	"$(cat "$PVCI_HOME"/logs/"$f"/build-x64-pvcifix/*sign*.log)" "osslsigncode sign -pkcs11engine"
+	"$(cat "$PVCI_HOME"/logs/"$f"/build-x64-pvcifix/*sign*.log)" "osslsigncode sign -pkcs11module .* -readpass"
 made=$(pvci job show "$f" build-x64-pvcifix --json | jq -r .runvars.catalog_sha256)
 installed=$(pvci job show "$f" "$job" --json | jq -r .runvars.installed_catalog)
 like "the sign step named its catalog" "$made" "^[0-9a-f]{64}$"
