@@ -10,6 +10,7 @@
 # may appear. The same search on a file-mode instance looks for its
 # code-signing key file's PEM and DER.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/secrets-lib.sh"
 plan 12
 init_instance
 pvci keys init --ca-key "$TEST_DIR/offline/ca.key" >/dev/null
@@ -26,33 +27,10 @@ jq --arg repo "$repo" '.trees[0].url = $repo | .trees[0].branch = "master" |
 	del(.trees[0].subdir) | .jobs = [.jobs[0]]' "$PVCI_SRCDIR/flights/smoke.json" \
 	>"$TEST_DIR/smoke-build.json"
 
-# The sampler: command lines and environments of every process, as fast
-# as it can, until told to stop.
-sampler() {
-	python3 - "$TEST_DIR/stop" "$TEST_DIR/samples" <<'PY'
-import os, sys
-stop, out = sys.argv[1], open(sys.argv[2], "wb")
-while not os.path.exists(stop):
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        for what in ("cmdline", "environ"):
-            try:
-                with open(f"/proc/{p}/{what}", "rb") as f:
-                    out.write(f.read().replace(b"\0", b"\n") + b"\n")
-            except OSError:
-                pass
-out.close()
-PY
-}
-sampler &
-sampler_pid=$!
-at_exit "touch '$TEST_DIR/stop'; kill $sampler_pid 2>/dev/null"
-
+secrets_sampler_start
 f=$(pvci flight create "$TEST_DIR/smoke-build.json")
 pvci flight run "$f" >"$TEST_DIR/pages" 2>&1; rc=$?
-touch "$TEST_DIR/stop"
-wait "$sampler_pid"
+secrets_sampler_stop
 is "the build-and-sign flight passes through the token" "$rc" 0
 like "the sampler saw the signer run (with -readpass, not the PIN)" \
 	"$(grep -ac -- '^-readpass$' "$TEST_DIR/samples")" "^[1-9]"
@@ -68,54 +46,16 @@ check "and saw environments" grep -q "^PATH=" "$TEST_DIR/samples"
 sqlite3 "$PVCI_HOME/results.db" .dump >"$TEST_DIR/dump.sql"
 like "the dump holds the flight's rows" "$(grep -c "INSERT INTO runvars VALUES($f," "$TEST_DIR/dump.sql")" "^[1-9]"
 
-# secrets FILE...: the secret byte strings, one per file, for the search.
-mkdir "$TEST_DIR/secrets"
 cp "$PVCI_HOME/keys/token.pin" "$TEST_DIR/secrets/pin"
-sed -n 2p "$PVCI_HOME/mail-credentials" | tr -d '\n' >"$TEST_DIR/secrets/mail-password"
-secret_key() {	# secret_key KEYFILE NAME: its PEM, PEM lines, DER and DER slices
-	local i=0 line
-	cp "$1" "$TEST_DIR/secrets/$2.pem"
-	grep -v -- '-----' "$1" | while read -r line; do
-		i=$((i + 1))
-		printf '%s' "$line" >"$TEST_DIR/secrets/$2.pem-line$i"
-	done
-	openssl pkey -in "$1" -outform DER -out "$TEST_DIR/secrets/$2.der"
-	python3 - "$TEST_DIR/secrets/$2.der" <<'PY'
-import sys
-d = open(sys.argv[1], "rb").read()
-# Past the modulus (public: it is in every certificate), into d, p, q, ...
-for i, off in enumerate(range(len(d) // 3, len(d) - 48, 96)):
-    open(f"{sys.argv[1]}-slice{i}", "wb").write(d[off:off + 48])
-PY
-}
+secret_text mail-password "$(sed -n 2p "$PVCI_HOME/mail-credentials")"
 secret_key "$TEST_DIR/offline/ca.key" ca-key
 
-# search WHAT DIR-OR-FILES...: prints "SECRET in FILE" for every hit.
-search() {
-	python3 - "$TEST_DIR/secrets" "$@" <<'PY'
-import os, sys
-secrets = {n: open(os.path.join(sys.argv[1], n), "rb").read() for n in os.listdir(sys.argv[1])}
-skip = ("/keys/token.pin", "/keys/softhsm/", "/mail-credentials")
-for top in sys.argv[2:]:
-    paths = [top] if os.path.isfile(top) else [os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]
-    for p in paths:
-        if any(s in p for s in skip) or os.path.islink(p):
-            continue
-        try:
-            data = open(p, "rb").read()
-        except OSError as e:
-            print("UNREADABLE", p, e); continue
-        for n, s in secrets.items():
-            if s and s in data:
-                print(n, "in", p)
-PY
-}
-is "no secret in any file of the instance (logs, artifacts, work, config)" "$(search "$PVCI_HOME")" ""
-is "no secret in any database row" "$(search "$TEST_DIR/dump.sql")" ""
-is "no secret on any command line or in any environment seen" "$(search "$TEST_DIR/samples")" ""
-is "no secret in the pages pvci prints" "$(search "$TEST_DIR/pages")" ""
+is "no secret in any file of the instance (logs, artifacts, work, config)" "$(secrets_search "$PVCI_HOME")" ""
+is "no secret in any database row" "$(secrets_search "$TEST_DIR/dump.sql")" ""
+is "no secret on any command line or in any environment seen" "$(secrets_search "$TEST_DIR/samples")" ""
+is "no secret in the pages pvci prints" "$(secrets_search "$TEST_DIR/pages")" ""
 # The search finds what it looks for: the PIN is in its own file.
-is "the search does find a secret where it is" "$(search "$TEST_DIR/secrets/pin" | head -1)" \
+is "the search does find a secret where it is" "$(secrets_search "$TEST_DIR/secrets/pin" | head -1)" \
 	"pin in $TEST_DIR/secrets/pin"
 
 # A file-mode instance: its code-signing key file never leaks either.
@@ -132,4 +72,4 @@ pvci flight run "$f" >"$TEST_DIR/pages2" 2>&1; rc=$?
 is "a file-mode flight passes" "$rc" 0
 sqlite3 "$PVCI_HOME/results.db" .dump >"$TEST_DIR/dump2.sql"
 is "its key files' PEM and DER appear nowhere else" \
-	"$(search "$PVCI_HOME/logs" "$PVCI_HOME/artifacts" "$PVCI_HOME/work" "$TEST_DIR/dump2.sql" "$TEST_DIR/pages2")" ""
+	"$(secrets_search "$PVCI_HOME/logs" "$PVCI_HOME/artifacts" "$PVCI_HOME/work" "$TEST_DIR/dump2.sql" "$TEST_DIR/pages2")" ""

@@ -4,19 +4,30 @@
 # records the catalog of the bytes it installed (the one the sign step
 # made), and "pvci verify --history" of the package lists that test job
 # and its result; the same package with one byte changed matches no flight.
+# Meanwhile nothing of the whole flight, guest part included, leaks the
+# token PIN or the config's mail password (files, rows, pages, command
+# lines, environments).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/guest-lib.sh"
+. "$(dirname "$0")/secrets-lib.sh"
 guest_setup
-plan 8
+plan 13
 guest_image
 guest_fixture
+printf 'pvci-user\nmail-Secret-%s\n' "$RANDOM$RANDOM$RANDOM" >"$PVCI_HOME/mail-credentials"
+chmod 600 "$PVCI_HOME/mail-credentials"
+guest_config mail.credentials_file '"mail-credentials"'
+cp "$PVCI_HOME/keys/token.pin" "$TEST_DIR/secrets/pin"
+secret_text mail-password "$(sed -n 2p "$PVCI_HOME/mail-credentials")"
 
 job=test-x64-linux-history
 guest_recipe "$TEST_DIR/history.json" history '[
   {"step": "guest-start"}, {"step": "driver-install"}, {"step": "guest-stop"},
   {"step": "capture-logs"}, {"step": "cleanup"} ]'
 f=$(pvci flight create "$TEST_DIR/history.json")
+secrets_sampler_start
 pvci flight run "$f" >"$TEST_DIR/run.out" 2>&1; rc=$?
+secrets_sampler_stop
 is "the flight passes" "$rc" 0
 [ "$rc" = 0 ] || tail -n 30 "$TEST_DIR/run.out" | sed 's/^/# /'
 like "the package was signed through the token" \
@@ -36,3 +47,16 @@ off=$(grep -abo 'PVCI_VERSION=' "$TEST_DIR/changed.tar" | head -1 | cut -d: -f1)
 printf 'Q' | dd of="$TEST_DIR/changed.tar" bs=1 seek="$off" conv=notrunc 2>/dev/null
 like "one byte changed: refused and no flight" "$(pvci verify --history "$TEST_DIR/changed.tar" 2>&1)" \
 	"no flight tested exactly these bytes \(and no flight made them\)"
+
+{
+	cat "$TEST_DIR/run.out"
+	pvci flight show "$f" --json
+	pvci job show "$f" "$job" --json
+	pvci report "$f" --format text
+} >"$TEST_DIR/pages" 2>&1
+sqlite3 "$PVCI_HOME/results.db" .dump >"$TEST_DIR/dump.sql"
+check "the sampler saw the guest run" grep -aq qemu-system "$TEST_DIR/samples"
+is "no secret in any file of the instance" "$(secrets_search "$PVCI_HOME")" ""
+is "no secret in any database row" "$(secrets_search "$TEST_DIR/dump.sql")" ""
+is "no secret on any command line or environment seen" "$(secrets_search "$TEST_DIR/samples")" ""
+is "no secret in the pages" "$(secrets_search "$TEST_DIR/pages")" ""
