@@ -110,6 +110,10 @@ bench: pvci
 	bench/report
 	bench/sandbox
 
+# The kill campaign at full length (50 kills, half on real guests; ~30 min).
+kill-campaign: pvci
+	bench/kill-campaign
+
 # What CI runs (.ci/run): deps, daemons, the test guest image, then check.
 test:
 	scripts/test.sh
@@ -153,4 +157,4 @@ fuzz:
 clean:
 	rm -rf build pvci
 
-.PHONY: layer-cflags all check deps demo install clean units test fuzz bench
+.PHONY: layer-cflags all check deps demo install clean units test fuzz bench kill-campaign

@@ -17,6 +17,7 @@
 #include "mail-flight.h"
 #include "progress.h"
 #include "recover.h"
+#include "retry.h"
 #include "show.h"
 #include "util.h"
 
@@ -205,6 +206,41 @@ parse_flight_number(const char *s, long *flight)
 	return 0;
 }
 
+/*
+ * What follows a run: a real flight with regressions has its regressed
+ * jobs run again (a real-retry flight) first; then the push gate judges
+ * the real flight (the retried one, after a run of its retry) and its
+ * email says whether the gate advanced. Failing to send the email leaves
+ * the outcome; a gate that cannot do its work makes a pass an error.
+ */
+static enum run_outcome
+after_flight(struct instance *inst, long flight, enum run_outcome out)
+{
+	struct db_flight_info fi;
+	long judged = flight, retry;
+
+	if (db_flight_info(inst->db, flight, &fi) < 0)
+		return RUN_ERROR;
+	if (fi.retry_of)
+		judged = fi.retry_of;
+	db_flight_info_release(&fi);
+	retry = judged == flight ? retry_after_flight(inst, flight) : 0;
+	if (retry < 0)
+		return RUN_ERROR;
+	if (retry > 0) {
+		printf("retry: flight %ld runs the regressed jobs of flight %ld again\n", retry,
+		       flight);
+		fflush(stdout);
+		if (run_flight(inst, retry, NULL, &progress_listener) == RUN_ERROR)
+			return RUN_ERROR;
+		show_flight_summary(inst, retry);
+	}
+	if (gate_after_flight(inst, judged) < 0 && out == RUN_PASS)
+		out = RUN_ERROR;
+	mail_after_flight(inst, judged, gate_pushed(inst->db, judged) == 1);
+	return out;
+}
+
 static int
 flight_run(struct cmd_opts *opts, int argc, char **argv)
 {
@@ -238,15 +274,8 @@ flight_run(struct cmd_opts *opts, int argc, char **argv)
 	out = run_flight(inst, flight, glob, &progress_listener);
 	if (out != RUN_ERROR)
 		show_flight_summary(inst, flight);
-	/* The push gate judges a real flight whose jobs are all final. */
-	if (out != RUN_ERROR && gate_after_flight(inst, flight) < 0 && out == RUN_PASS)
-		out = RUN_ERROR;
-	/*
-	 * The email of a finished real flight, saying whether the gate
-	 * advanced; a failure to send leaves the flight's outcome.
-	 */
 	if (out != RUN_ERROR)
-		mail_after_flight(inst, flight, gate_pushed(inst->db, flight) == 1);
+		out = after_flight(inst, flight, out);
 	instance_close(inst);
 	return (int)out;
 }

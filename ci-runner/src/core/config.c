@@ -110,6 +110,9 @@ static const struct config_key config_keys[] = {
 	{ .key = "mail.credentials_file", .type = CT_STR, .def = NULL,
 	  .help = "file with the SMTP user (first line) and password (second line), mode "
 		  "0600, relative to the instance; unset: no AUTH" },
+	{ .key = "verdicts.retry_regressions", .type = CT_BOOL, .def = "true",
+	  .help = "run a real flight's regressed jobs again (a real-retry flight) before "
+		  "the push gate decides; a step that passes then is flaky" },
 	{ .key = "network.iperf3_port", .type = CT_INT, .def = "5201",
 	  .help = "first host port for iperf3 servers",
 	  .min = 1, .max = 65535 },

@@ -326,6 +326,24 @@ migrations_list(struct migrations *m)
 	return 0;
 }
 
+/* 0 when no row breaks a foreign key after schema update name, else -1 (reported). */
+static int
+foreign_keys_sound(struct db *db, const char *name)
+{
+	sqlite3_stmt *st = prep(db, "PRAGMA foreign_key_check");
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0)
+		errorx("schema update '%s' leaves a row of table '%s' without its '%s'", name,
+		       (const char *)sqlite3_column_text(st, 0),
+		       (const char *)sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	return rc == 0 ? 0 : -1;
+}
+
 /*
  * Runs script (recording it as version) unless that version is already
  * there. The check is repeated inside the BEGIN IMMEDIATE transaction:
@@ -337,19 +355,40 @@ apply_once(struct db *db, long version, const char *name, const char *script)
 {
 	int applied;
 
-	if (db_begin(db) < 0)
+	int rc;
+
+	/*
+	 * Foreign keys off while a migration runs (a no-op inside a
+	 * transaction, so before it): SQLite's procedure for rebuilding a
+	 * table that others refer to. foreign_key_check vouches for the
+	 * result before the commit.
+	 */
+	if (sqlite3_exec(db->sql, "PRAGMA foreign_keys=OFF;", NULL, NULL, NULL) != SQLITE_OK) {
+		db_err(db, "cannot disable foreign keys for a schema update");
 		return -1;
+	}
+	if (db_begin(db) < 0)
+		goto out;
 	applied = version == 1 ? has_schema(db) : schema_version_applied(db, version);
 	if (applied < 0)
 		goto fail;
 	if (!applied && (run_script(db, script) < 0 ||
+			 foreign_keys_sound(db, name) < 0 ||
 			 exec_stmt(db, "INSERT INTO schema_updates VALUES (?, ?, ?)", "isi",
 				   version, name, now_seconds()) < 0))
 		goto fail;
-	return db_commit(db);
+	rc = db_commit(db);
+	goto out_rc;
 fail:
 	db_rollback(db);
-	return -1;
+out:
+	rc = -1;
+out_rc:
+	if (sqlite3_exec(db->sql, "PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK) {
+		db_err(db, "cannot enable foreign keys");
+		rc = -1;
+	}
+	return rc;
 }
 
 /*
@@ -1185,7 +1224,9 @@ db_flight_json(struct db *db, long flight)
 	int rc;
 
 	st = query(db, "SELECT flight, branch, blessing, intended, recipe, created, started, "
-		   "finished FROM flights WHERE flight = ?", "i", flight);
+		   "finished, retry_of, (SELECT max(r.flight) FROM flights r "
+		   "WHERE r.retry_of = f.flight) AS retried_in FROM flights f WHERE flight = ?",
+		   "i", flight);
 	if (!st)
 		return NULL;
 	rc = step_row(db, st);
@@ -1305,7 +1346,8 @@ db_flight_info(struct db *db, long flight, struct db_flight_info *out)
 
 	memset(out, 0, sizeof(*out));
 	st = query(db, "SELECT flight, branch, blessing, created, coalesce(started, 0), "
-		   "coalesce(finished, 0) FROM flights WHERE flight = ?", "i", flight);
+		   "coalesce(finished, 0), coalesce(retry_of, 0) FROM flights WHERE flight = ?",
+		   "i", flight);
 	if (!st)
 		return -1;
 	rc = step_row(db, st);
@@ -1316,6 +1358,7 @@ db_flight_info(struct db *db, long flight, struct db_flight_info *out)
 		out->created = col_long(st, 3);
 		out->started = col_long(st, 4);
 		out->finished = col_long(st, 5);
+		out->retry_of = col_long(st, 6);
 	}
 	sqlite3_finalize(st);
 	if (rc == 0)
@@ -1533,7 +1576,8 @@ db_step_pass_same_revisions(struct db *db, const char *branch, long flight, cons
 		"CROSS JOIN flights f ON f.flight = s.flight "
 		"WHERE r0.flight = ?3 AND r0.job = ?1 AND r0.name = (SELECT min(name) FROM runvars "
 		"  WHERE flight = ?3 AND job = ?1 AND name GLOB 'revision_?*') "
-		"AND s.status = 'pass' AND s.flight <> ?3 AND f.branch = ?4 AND f.blessing = 'real' "
+		"AND s.status = 'pass' AND s.flight <> ?3 AND f.branch = ?4 "
+		"AND f.blessing IN ('real', 'real-retry') "
 		"AND NOT EXISTS (SELECT 1 FROM runvars a WHERE a.flight = s.flight AND a.job = ?1 "
 		"  AND a.name GLOB 'revision_?*' AND NOT EXISTS (SELECT 1 FROM runvars b "
 		"  WHERE b.flight = ?3 AND b.job = ?1 AND b.name = a.name AND b.value = a.value)) "
@@ -1546,14 +1590,19 @@ db_step_pass_same_revisions(struct db *db, const char *branch, long flight, cons
 long
 db_tested_flight(struct db *db, const char *branch, long before)
 {
-	/* Candidates: the flights with the tested revision of one tree (index). */
+	/*
+	 * Candidates: the distinct flights with the tested revision of one
+	 * tree (index on runvars (name, value)); only then, once a flight
+	 * rather than once a job, the check that its revisions are exactly
+	 * the tested ones.
+	 */
 	return first_long(db, query(db,
-		"SELECT DISTINCT f.flight FROM tested_revisions t "
-		"CROSS JOIN runvars c ON c.name = 'revision_' || t.tree AND c.value = t.revision "
-		"CROSS JOIN flights f ON f.flight = c.flight "
-		"WHERE t.branch = ?1 AND t.tree = (SELECT min(tree) FROM tested_revisions "
-		"  WHERE branch = ?1) "
-		"AND f.branch = ?1 AND f.blessing = 'real' AND f.flight < ?2 "
+		"SELECT f.flight FROM (SELECT DISTINCT c.flight AS flight FROM tested_revisions t "
+		"  CROSS JOIN runvars c ON c.name = 'revision_' || t.tree AND c.value = t.revision "
+		"  WHERE t.branch = ?1 AND t.tree = (SELECT min(tree) FROM tested_revisions "
+		"  WHERE branch = ?1) AND c.flight < ?2) cand "
+		"CROSS JOIN flights f ON f.flight = cand.flight "
+		"WHERE f.branch = ?1 AND f.blessing = 'real' "
 		"AND NOT EXISTS (SELECT 1 FROM tested_revisions t2 WHERE t2.branch = ?1 "
 		"  AND NOT EXISTS (SELECT 1 FROM runvars r WHERE r.flight = f.flight "
 		"  AND r.name = 'revision_' || t2.tree AND r.value = t2.revision)) "
@@ -2114,6 +2163,117 @@ db_push_target_release(struct db_push_target *t)
 	free(t->push_url);
 	free(t->tested_ref);
 	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * The jobs of a retry flight: those named (a JSON array) and, recursively,
+ * the jobs they need, in flight ?1.
+ */
+#define RETRY_JOBS \
+	"WITH RECURSIVE want(job) AS (SELECT value FROM json_each(?2) " \
+	"UNION SELECT d.needs FROM job_deps d JOIN want w ON d.flight = ?1 AND d.job = w.job) "
+
+long
+db_flight_retry_create(struct db *db, long from, const char *jobs_json)
+{
+	long flight;
+
+	if (db_begin(db) < 0)
+		return -1;
+	if (exec_stmt(db, "INSERT INTO flights (branch, blessing, intended, recipe, created, "
+		      "retry_of) SELECT branch, 'real-retry', 'real-retry', recipe, ?, flight "
+		      "FROM flights WHERE flight = ?", "ii", now_seconds(), from) != 1)
+		goto fail;
+	flight = (long)sqlite3_last_insert_rowid(db->sql);
+	if (exec_stmt(db, RETRY_JOBS "INSERT INTO jobs (flight, job, status, ordinal) "
+		      "SELECT ?3, j.job, 'queued', j.ordinal FROM jobs j "
+		      "WHERE j.flight = ?1 AND j.job IN (SELECT job FROM want)",
+		      "isi", from, jobs_json, flight) <= 0 ||
+	    exec_stmt(db, RETRY_JOBS "INSERT INTO job_deps (flight, job, needs) "
+		      "SELECT ?3, d.job, d.needs FROM job_deps d "
+		      "WHERE d.flight = ?1 AND d.job IN (SELECT job FROM want)",
+		      "isi", from, jobs_json, flight) < 0 ||
+	    exec_stmt(db, RETRY_JOBS "INSERT INTO steps (flight, job, stepno, step, testid, "
+		      "always, timeout, status) SELECT ?3, s.job, s.stepno, s.step, s.testid, "
+		      "s.always, s.timeout, 'queued' FROM steps s "
+		      "WHERE s.flight = ?1 AND s.job IN (SELECT job FROM want)",
+		      "isi", from, jobs_json, flight) < 0 ||
+	    exec_stmt(db, RETRY_JOBS "INSERT INTO runvars (flight, job, name, value, synth) "
+		      "SELECT ?3, r.job, r.name, r.value, 0 FROM runvars r "
+		      "WHERE r.flight = ?1 AND r.synth = 0 AND r.job IN (SELECT job FROM want)",
+		      "isi", from, jobs_json, flight) < 0)
+		goto fail;
+	if (db_commit(db) < 0)
+		return -1;
+	return flight;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+long
+db_flight_retry(struct db *db, long flight)
+{
+	return first_long(db, query(db, "SELECT max(flight) FROM flights WHERE retry_of = ?",
+				    "i", flight));
+}
+
+long
+db_step_flaky_count(struct db *db, const char *branch, long flight, const char *job,
+		    const char *testid)
+{
+	/*
+	 * From the few retry flights (partial index on retry_of; CROSS JOIN
+	 * keeps that order), never from every pass of the step.
+	 */
+	return first_long(db, query(db,
+		"SELECT count(*) FROM flights r "
+		"CROSS JOIN steps s ON s.flight = r.flight AND s.job = ?3 AND s.testid = ?4 "
+		"CROSS JOIN steps o ON o.flight = r.retry_of AND o.job = ?3 AND o.testid = ?4 "
+		"WHERE r.retry_of IS NOT NULL AND r.retry_of <= ?2 AND +r.branch = ?1 "
+		"AND r.blessing = 'real-retry' AND s.status = 'pass' AND o.status = 'fail'",
+		"siss", branch, flight, job, testid));
+}
+
+long
+db_gate_advance_before(struct db *db, const char *branch, long before)
+{
+	return first_long(db, query(db,
+		"SELECT a.flight FROM gate_events a WHERE a.branch = ?1 AND a.action = 'advance' "
+		"AND a.flight > 0 AND a.flight < ?2 AND NOT EXISTS (SELECT 1 FROM gate_events g "
+		"  WHERE g.branch = ?1 AND g.action = 'force' AND g.id > a.id) "
+		"ORDER BY a.id DESC LIMIT 1", "si", branch, before));
+}
+
+int
+db_real_flights_before(struct db *db, const char *branch, long before, int limit,
+		       long **flights, long **created, int *count)
+{
+	sqlite3_stmt *st;
+	int rc = 0, n = 0;
+
+	*flights = xcalloc((size_t)limit + 1, sizeof(**flights));
+	*created = xcalloc((size_t)limit + 1, sizeof(**created));
+	*count = 0;
+	st = query(db, "SELECT flight, created FROM flights WHERE branch = ? AND blessing = 'real' "
+		   "AND flight < ? ORDER BY flight DESC LIMIT ?", "sii", branch, before, (long)limit);
+	if (!st)
+		goto fail;
+	while (n < limit && (rc = step_row(db, st)) > 0) {
+		(*flights)[n] = col_long(st, 0);
+		(*created)[n] = col_long(st, 1);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		goto fail;
+	*count = n;
+	return 0;
+fail:
+	free(*flights);
+	free(*created);
+	*flights = *created = NULL;
+	return -1;
 }
 
 int

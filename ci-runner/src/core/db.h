@@ -203,6 +203,7 @@ struct db_flight_info {
 	long created;
 	long started;		/* 0 when not started */
 	long finished;		/* 0 when not finished */
+	long retry_of;		/* the flight a real-retry flight retries, else 0 */
 };
 /* 0, or -1 (reported; "no flight N" included). */
 int db_flight_info(struct db *db, long flight, struct db_flight_info *out);
@@ -245,8 +246,9 @@ long db_step_last_result(struct db *db, const char *branch, long before, const c
 long db_step_last_pass(struct db *db, const char *branch, long before, const char *job,
 		       const char *testid);
 /*
- * The latest other real flight of branch in which the step passed and whose
- * job had the same revisions as in flight (at least one): 0 none, -1.
+ * The latest other real (or real-retry) flight of branch in which the step
+ * passed and whose job had the same revisions as in flight (at least one):
+ * 0 none, -1.
  */
 long db_step_pass_same_revisions(struct db *db, const char *branch, long flight,
 				 const char *job, const char *testid);
@@ -407,6 +409,36 @@ struct db_push_target {
 int db_push_target(struct db *db, const char *branch, long flight, const char *tree,
 		   struct db_push_target *out);
 void db_push_target_release(struct db_push_target *t);
+
+/*
+ * Retry flights. db_flight_retry_create makes, in one transaction, a
+ * flight of blessing real-retry linked to from (retry_of) holding the jobs
+ * named in jobs_json (a JSON array of names) and those they need, queued,
+ * with their steps and the runvars set at creation: its number, or -1.
+ */
+long db_flight_retry_create(struct db *db, long from, const char *jobs_json);
+/* The latest retry flight of flight: 0 none, -1. */
+long db_flight_retry(struct db *db, long flight);
+/*
+ * How often the step failed in a real flight of branch (up to flight) and
+ * passed in its retry: the step's flakiness count, or -1.
+ */
+long db_step_flaky_count(struct db *db, const char *branch, long flight, const char *job,
+			 const char *testid);
+
+/*
+ * The flight of branch's latest gate advance before flight before, unless
+ * a force came after it: the tested revisions as they were when before
+ * was judged. 0 none, -1.
+ */
+long db_gate_advance_before(struct db *db, const char *branch, long before);
+
+/*
+ * The real flights of branch before flight before, newest first, at most
+ * limit: numbers and creation times (arrays the caller frees). 0 or -1.
+ */
+int db_real_flights_before(struct db *db, const char *branch, long before, int limit,
+			   long **flights, long **created, int *count);
 
 /*
  * The jobs tied to the package catalog whose SHA-256 is sha256: the jobs
