@@ -245,7 +245,8 @@ load_archive(struct vctx *v, const char *path, const void *data, size_t len, str
 		archive_read_free(a);
 		return 0;
 	}
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+	/* A warning (an odd header field) still gives the entry: look at it. */
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		const char *why, *raw = archive_entry_pathname(e);
 		mode_t type = archive_entry_filetype(e);
 		char *name = member_name(raw, &why);

@@ -32,8 +32,7 @@ f=$(pvci flight create "$TEST_DIR/smoke-build.json")
 pvci flight run "$f" >"$TEST_DIR/pages" 2>&1; rc=$?
 secrets_sampler_stop
 is "the build-and-sign flight passes through the token" "$rc" 0
-like "the sampler saw the signer run (with -readpass, not the PIN)" \
-	"$(grep -ac -- '^-readpass$' "$TEST_DIR/samples")" "^[1-9]"
+like "the sampler saw osslsigncode run" "$(grep -ac '^osslsigncode$' "$TEST_DIR/samples")" "^[1-9]"
 check "and saw environments" grep -q "^PATH=" "$TEST_DIR/samples"
 {
 	pvci flight show "$f"
