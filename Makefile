@@ -7,7 +7,7 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SANITIZE  ?=
 CC        ?= cc
 
-PKGS      := jansson sqlite3 libvirt libcrypto libcurl libmicrohttpd zlib
+PKGS      := jansson sqlite3 libvirt libcrypto libcurl libmicrohttpd zlib libarchive p11-kit-1
 WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wwrite-strings -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
@@ -111,6 +111,7 @@ bench: pvci
 	bench/report
 	bench/webhook
 	bench/web
+	bench/sandbox
 
 # The kill campaign at full length (50 kills, half on real guests; ~30 min).
 kill-campaign: pvci
@@ -143,6 +144,8 @@ install: pvci
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	-DPVCI_DATADIR='"/"' $(ALL_INCS)
+# sign/token.c includes <p11-kit/pkcs11.h> (the PKCS#11 API).
+FUZZ_CFLAGS += $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 fuzz:
 	mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-recipe ci-runner/tests/fuzz/fuzz-recipe.c \
@@ -161,6 +164,11 @@ fuzz:
 	build/fuzz/fuzz-agent -max_total_time=$(FUZZ_SECONDS)
 	build/fuzz/fuzz-allow -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-allow
 	build/fuzz/fuzz-webhook -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS)
+	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-verify ci-runner/tests/fuzz/fuzz-verify.c \
+	  $(foreach l,$(LAYERS),$(call layer_srcs,$(l))) $(LDLIBS)
+	mkdir -p build/fuzz/corpus-verify
+	tar -cf build/fuzz/corpus-verify/sample.tar -C winpv-drivers/fixture pvcifix.inf Makefile
+	build/fuzz/fuzz-verify -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-verify
 
 clean:
 	rm -rf build pvci
