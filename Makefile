@@ -157,3 +157,13 @@ clean:
 	rm -rf build pvci
 
 .PHONY: layer-cflags all check deps demo install clean units test fuzz bench kill-campaign
+
+# The Windows guest agent, cross-built with mingw-w64 from its own source and
+# the host's protocol layer (one implementation of the framing for both).
+MINGW_CC  ?= x86_64-w64-mingw32-gcc
+AGENT_EXE := build/pvci-agent.exe
+AGENT_SRC := guest-images/windows/agent/pvci-agent.c $(SRC_DIR)/guest/agent-proto.c
+all: $(AGENT_EXE)
+$(AGENT_EXE): $(AGENT_SRC) $(SRC_DIR)/guest/agent-proto.h
+	$(MINGW_CC) -O2 -std=gnu11 $(WARNINGS) -iquote $(SRC_DIR)/guest -o $@ $(AGENT_SRC) \
+	  -static -ladvapi32
