@@ -21,9 +21,12 @@ sign="gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64
 guest="libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
  qemu-system-x86 qemu-utils busybox-static fio iperf3 cpio e2fsprogs kmod
  apt-utils ca-certificates"
+# Windows guests: Wine runs the Windows agent's tests; xmllint checks the
+# answer file.
+windows="wine64 libxml2-utils"
 
 missing=""
-for p in $build $tests $bench $sign $guest; do
+for p in $build $tests $bench $sign $guest $windows; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed'; then
 		missing="$missing $p"
 	fi
