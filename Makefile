@@ -132,6 +132,8 @@ install: pvci
 	install -m 0644 flights/*.json $(DESTDIR)$(PREFIX)/share/pvci/flights/
 	cp -R guest-images winpv-drivers $(DESTDIR)$(PREFIX)/share/pvci/
 	install -m 0644 doc/pvci.1 $(DESTDIR)$(PREFIX)/share/man/man1/pvci.1
+	if [ -f $(AGENT_EXE) ]; then install -m 0644 $(AGENT_EXE) \
+	  $(DESTDIR)$(PREFIX)/share/pvci/guest-images/windows/agent/pvci-agent.exe; fi
 
 # libFuzzer harnesses, one per parser of outside input; FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
