@@ -79,10 +79,10 @@ win_password_is_valid(const char *s)
 
 	if (n < 12 || n > 64)
 		return 0;
+	/* Any letter or digit (a password set by hand), and our symbols. */
 	for (i = 0; i < n; i++)
-		if (!strchr(pw_upper, s[i]) && !strchr(pw_lower, s[i]) && !strchr(pw_digit, s[i]) &&
-		    !strchr(pw_symbol, s[i]) && !(s[i] >= 'A' && s[i] <= 'Z') &&
-		    !(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= '0' && s[i] <= '9'))
+		if (!(s[i] >= 'A' && s[i] <= 'Z') && !(s[i] >= 'a' && s[i] <= 'z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && !strchr(pw_symbol, s[i]))
 			return 0;
 	return 1;
 }
