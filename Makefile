@@ -139,6 +139,8 @@ install: pvci
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' dist/pvci.service >$(DESTDIR)$(SYSTEMDUNITDIR)/pvci.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/pvci.service
+	if [ -f $(AGENT_EXE) ]; then install -m 0644 $(AGENT_EXE) \
+	  $(DESTDIR)$(PREFIX)/share/pvci/guest-images/windows/agent/pvci-agent.exe; fi
 
 # libFuzzer harnesses, one per parser of outside input; FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
@@ -174,3 +176,17 @@ clean:
 	rm -rf build pvci
 
 .PHONY: layer-cflags all check deps demo install clean units test fuzz bench kill-campaign
+
+# The Windows guest agent, cross-built with mingw-w64 from its own source and
+# the host's protocol layer (one implementation of the framing for both).
+MINGW_CC  ?= x86_64-w64-mingw32-gcc
+AGENT_EXE := build/pvci-agent.exe
+AGENT_SRC := guest-images/windows/agent/pvci-agent.c $(SRC_DIR)/guest/agent-proto.c
+all: $(AGENT_EXE)
+$(AGENT_EXE): $(AGENT_SRC) $(SRC_DIR)/guest/agent-proto.h
+	$(MINGW_CC) -O2 -std=gnu11 $(WARNINGS) -iquote $(SRC_DIR)/guest -o $@ $(AGENT_SRC) \
+	  -static -ladvapi32
+
+# The answer file's unit test parses it with libxml2 (libvirt-dev brings it).
+build/unit/test-windows-image: CFLAGS += $(shell pkg-config --cflags libxml-2.0)
+build/unit/test-windows-image: LDLIBS += $(shell pkg-config --libs libxml-2.0)

@@ -26,9 +26,12 @@ guest="libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
 # lives in a PKCS#11 token (SoftHSM2 locally) used through OpenSSL's pkcs11
 # engine; opensc's pkcs11-tool lets the tests look into the token.
 keys="bubblewrap softhsm2 libengine-pkcs11-openssl opensc"
+# Windows guests: Wine runs the Windows agent's tests; xmllint checks the
+# answer file.
+windows="wine64 libxml2-utils"
 
 missing=""
-for p in $build $tests $bench $sign $guest $keys; do
+for p in $build $tests $bench $sign $guest $keys $windows; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed'; then
 		missing="$missing $p"
 	fi
