@@ -108,6 +108,7 @@ bench: pvci
 	bench/smoke-flight
 	bench/flight-diff
 	bench/report
+	bench/pool-sched
 
 # The kill campaign at full length (50 kills, half on real guests; ~30 min).
 kill-campaign: pvci
