@@ -86,6 +86,13 @@ cmd_pool_exec(struct cmd_opts *opts, int argc, char **argv)
 		/* Idle: nothing queued, running or left to clean, and no worker of ours. */
 		if (!t.queued && !t.running && !t.cleanups && !t.children && !t.started)
 			break;
+		/* Nothing runs that could free a slot: what is queued waits for a host that fits. */
+		if (!t.running && !t.cleanups && !t.children && !t.started && !t.blocked) {
+			errorx("%d queued job%s cannot start: no enabled host of the pool fits "
+			       "(see 'pvci host list')", t.queued, t.queued == 1 ? "" : "s");
+			rc = EXIT_FAILED;
+			break;
+		}
 		nanosleep(&ts, NULL);
 	}
 	/* Workers carry on without us; reap those that are done. */
@@ -106,7 +113,8 @@ const struct cmd_entry cmd_pool_entry = {
 		"flight first, a flight's share bounded by scheduler.flight_share, never above a\n"
 		"host's capacity), each job as a worker 'pvci job run FLIGHT JOB --host NAME'\n"
 		"with its output in logs/FLIGHT/JOB/worker.log. It ends when nothing is queued,\n"
-		"running or waiting for cleanup; --once does one round. SIGINT or SIGTERM stop\n"
+		"running or waiting for cleanup (exit 0), or when queued jobs cannot start on\n"
+		"any enabled host while nothing runs (exit 1); --once does one round. SIGINT or SIGTERM stop\n"
 		"it; running workers carry on, and the next pool run adopts them.\n",
 	.exec = cmd_pool_exec,
 };

@@ -3,7 +3,7 @@
 # pool run) and says why in host list; a running job on it finishes; once
 # enabled, the queued job runs.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 12
 init_instance
 
 cfg=$PVCI_HOME/config.json
@@ -35,6 +35,9 @@ wait "$worker"; rc=$?
 is "the running job finished on the disabled host" "$rc/$(job_status "$n" long)" "0/pass"
 "$PVCI_BIN" pool run --once >/dev/null 2>&1
 is "pool run starts nothing on a disabled host" "$(job_status "$n" later)" queued
+out=$("$PVCI_BIN" pool run --interval 50 2>&1); rc=$?
+is "pool run stops when nothing can start (exit 1)" "$rc" 1
+like "saying why" "$out" "1 queued job cannot start: no enabled host of the pool fits"
 pvci host enable h1 >/dev/null
 like "enabled again, the reason is gone" "$(pvci host list)" "^h1  enabled "
 timeout 60 "$PVCI_BIN" pool run --interval 50 >/dev/null 2>&1
