@@ -112,6 +112,7 @@ bench: pvci
 	bench/webhook
 	bench/web
 	bench/sandbox
+	bench/pool-sched
 
 # The kill campaign at full length (50 kills, half on real guests; ~30 min).
 kill-campaign: pvci

@@ -25,6 +25,8 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_trigger_entry,
 	&cmd_serve_entry,
 	&cmd_agent_entry,
+	&cmd_host_entry,
+	&cmd_pool_entry,
 	NULL,
 };
 

@@ -176,6 +176,29 @@ static const struct config_key config_keys[] = {
 	  .help = "SOFTHSM2_CONF pvci writes and uses (its tokens next to it in softhsm/); "
 		  "empty: a token pvci does not manage (an HSM)",
 	  .may_be_empty = 1 },
+	{ .key = "pool.local_guests", .type = CT_INT, .def = "2",
+	  .help = "guests at once on the host 'local' (the pool when no \"hosts\" are given)",
+	  .min = 1, .max = 1024 },
+	{ .key = "pool.local_memory_mib", .type = CT_INT, .def = "2048",
+	  .help = "guest memory at once on the host 'local'",
+	  .min = 64, .max = 16777216 },
+	{ .key = "pool.local_flags", .type = CT_STR, .def = "", .may_be_empty = 1,
+	  .help = "flags of the host 'local', separated by spaces (e.g. \"kvm x64\")" },
+	{ .key = "pool.auto_disable_after", .type = CT_INT, .def = "2",
+	  .help = "a host whose jobs end broken this many times in a row is disabled; 0: never",
+	  .min = 0, .max = 1000 },
+	{ .key = "scheduler.priority", .type = CT_STR, .def = "push,adhoc,nightly",
+	  .help = "flight classes, highest priority first: push, adhoc (one-off), nightly" },
+	{ .key = "scheduler.flight_share", .type = CT_INT, .def = "50",
+	  .help = "percent of the pool's guest slots one flight may hold while other flights wait",
+	  .min = 1, .max = 100 },
+	{ .key = "scheduler.max_hostless", .type = CT_INT, .def = "2",
+	  .help = "jobs needing no host (builds) running at once on this machine",
+	  .min = 1, .max = 1024 },
+	{ .key = "scheduler.job_timeout", .type = CT_INT, .def = "21600",
+	  .help = "seconds a whole job may run (its always steps excepted), besides each "
+		  "step's own limit",
+	  .min = 1, .max = 604800 },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -184,6 +207,9 @@ struct config {
 	char *values[NKEYS];
 	int set[NKEYS];
 	struct config_service *service;	/* trees, branches, secrets; NULL: none */
+	struct config_host *hosts;	/* the "hosts" array; NULL: the local default */
+	int nhosts;
+	struct config_host *local;	/* the local default, made when first asked for */
 };
 
 struct config_service **
@@ -224,6 +250,8 @@ config_free(struct config *cfg)
 	for (i = 0; i < NKEYS; i++)
 		free(cfg->values[i]);
 	config_service_free(cfg->service);
+	config_hosts_free(cfg->hosts, cfg->nhosts);
+	config_hosts_free(cfg->local, cfg->local ? 1 : 0);
 	free(cfg);
 }
 
@@ -309,6 +337,16 @@ load_object(struct config *cfg, json_t *obj, const char *prefix, const char *pat
 				return -1;
 			continue;
 		}
+		/* The host pool is a list of its own (config-hosts.c). */
+		if (!*prefix && !strcmp(k, "hosts")) {
+			free(full);
+			config_hosts_free(cfg->hosts, cfg->nhosts);
+			cfg->hosts = NULL;
+			cfg->nhosts = 0;
+			if (config_hosts_parse(v, path, &cfg->hosts, &cfg->nhosts) < 0)
+				return -1;
+			continue;
+		}
 		/* Sections hold settings; settings hold no objects. */
 		if (json_is_object(v) && !*prefix) {
 			if (!is_section(full)) {
@@ -383,7 +421,8 @@ config_load(const char *path)
 		return NULL;
 	}
 	cfg = config_defaults();
-	if (load_object(cfg, root, "", path) < 0) {
+	if (load_object(cfg, root, "", path) < 0 ||
+	    config_check_priority(config_str(cfg, "scheduler.priority"), path) < 0) {
 		config_free(cfg);
 		cfg = NULL;
 	}
@@ -399,6 +438,62 @@ must_index(const char *key)
 	if (idx < 0)
 		fatalx("internal: unknown setting '%s'", key);
 	return idx;
+}
+
+const struct config_host *
+config_hosts(const struct config *cfg, int *count)
+{
+	struct config *c = (struct config *)cfg;
+
+	if (cfg->hosts) {
+		*count = cfg->nhosts;
+		return cfg->hosts;
+	}
+	/* Made on first use, so that settings changed by config_set count. */
+	if (!c->local)
+		c->local = config_host_local(config_str(cfg, "toolstack.backend"),
+					     config_str(cfg, "toolstack.uri"),
+					     config_str(cfg, "toolstack.domain_type"),
+					     config_int(cfg, "pool.local_guests"),
+					     config_int(cfg, "pool.local_memory_mib"),
+					     config_str(cfg, "pool.local_flags"));
+	*count = 1;
+	return c->local;
+}
+
+const struct config_host *
+config_host(const struct config *cfg, const char *name)
+{
+	const struct config_host *h;
+	int n, i;
+
+	h = config_hosts(cfg, &n);
+	for (i = 0; i < n; i++)
+		if (!strcmp(h[i].name, name))
+			return &h[i];
+	return NULL;
+}
+
+int
+config_use_host(struct config *cfg, const char *name)
+{
+	const struct config_host *h = config_host(cfg, name);
+	char *backend, *uri, *type;
+	int rc;
+
+	if (!h)
+		return errorx("no host '%s' in the pool", name);
+	/* Copies: setting a key may free the strings the local default was made from. */
+	backend = xstrdup(h->toolstack);
+	uri = xstrdup(h->uri ? h->uri : config_str(cfg, "toolstack.uri"));
+	type = xstrdup(h->domain_type ? h->domain_type : config_str(cfg, "toolstack.domain_type"));
+	rc = config_set(cfg, "toolstack.backend", backend) < 0 ||
+		config_set(cfg, "toolstack.uri", uri) < 0 ||
+		config_set(cfg, "toolstack.domain_type", type) < 0 ? -1 : 0;
+	free(backend);
+	free(uri);
+	free(type);
+	return rc;
 }
 
 const char *
@@ -487,4 +582,5 @@ config_print_keys(void)
 	       "  trees.TREE.branches.REF.schedule      {\"time\": \"HH:MM\", \"days\": [\"mon\", ...],\n"
 	       "                                        \"utc_offset\": \"+HH:MM\"} of the nightly flight\n"
 	       "  trees.TREE.branches.REF.flight_branch the flights' branch (default: the recipe's)\n");
+	config_hosts_print_help();
 }

@@ -1159,8 +1159,9 @@ db_job_json(struct db *db, long flight, const char *job)
 	size_t i;
 	int rc;
 
-	st = query(db, "SELECT flight, job, status, host, note, started, finished FROM jobs "
-		   "WHERE flight = ? AND job = ?", "is", flight, job);
+	st = query(db, "SELECT flight, job, status, host, note, started, finished, attempt, "
+		   "needs_host, needs_flags FROM jobs WHERE flight = ? AND job = ?", "is",
+		   flight, job);
 	if (!st)
 		return NULL;
 	rc = step_row(db, st);
@@ -1187,6 +1188,8 @@ db_job_json(struct db *db, long flight, const char *job)
 	if (set_or_fail(obj, "runvars", runvars) < 0)
 		goto fail;
 	json_object_set_new(obj, "runvars_synth", synth);
+	if (set_or_fail(obj, "attempts", db_job_attempts_json(db, flight, job)) < 0)
+		goto fail;
 
 	steps = rows_json(db, query(db, "SELECT stepno, step, testid, status, always, timeout, "
 				    "note, started, finished FROM steps WHERE flight = ? AND "
@@ -2667,4 +2670,542 @@ db_catalog_uses_free(struct db_catalog_use *u, int count)
 		free(u[i].branch);
 	}
 	free(u);
+}
+
+/* The host pool (migration 0007). */
+
+int
+db_host_sync(struct db *db, const char *name, const char *toolstack, const char *uri,
+	     const char *domain_type)
+{
+	return exec_stmt(db, "INSERT INTO hosts (name, toolstack, uri, domain_type) "
+			 "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+			 "toolstack = excluded.toolstack, uri = excluded.uri, "
+			 "domain_type = excluded.domain_type WHERE toolstack IS NOT excluded.toolstack "
+			 "OR uri IS NOT excluded.uri OR domain_type IS NOT excluded.domain_type",
+			 "ssss", name, toolstack, uri ? uri : "", domain_type) < 0 ? -1 : 0;
+}
+
+int
+db_host_set_enabled(struct db *db, const char *name, int enabled, const char *reason)
+{
+	int n;
+
+	if (enabled)
+		n = exec_stmt(db, "UPDATE hosts SET enabled = 1, disabled_reason = NULL, "
+			      "disabled_at = NULL, broken_streak = 0, broken_jobs = NULL "
+			      "WHERE name = ?", "s", name);
+	else
+		n = exec_stmt(db, "UPDATE hosts SET enabled = 0, disabled_reason = ?, "
+			      "disabled_at = ? WHERE name = ?", "sis", reason, now_seconds(), name);
+	if (n == 0)
+		return errorx("no host '%s' in the database", name);
+	return n < 0 ? -1 : 0;
+}
+
+struct host_rows {
+	struct db_host_state *h;
+	int n;
+};
+
+static int
+host_state_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct host_rows *r = arg;
+	struct db_host_state *h;
+
+	(void)db;
+	r->h = grow(r->h, r->n, sizeof(*r->h));
+	h = &r->h[r->n++];
+	h->name = col_text(st, 0);
+	h->enabled = sqlite3_column_int(st, 1);
+	h->reason = col_text(st, 2);
+	h->disabled_at = (long)sqlite3_column_int64(st, 3);
+	h->broken_streak = sqlite3_column_int(st, 4);
+	h->broken_jobs = col_text(st, 5);
+	return 0;
+}
+
+int
+db_hosts_state(struct db *db, struct db_host_state **out, int *count)
+{
+	struct host_rows r = { NULL, 0 };
+
+	if (each_row(db, query(db, "SELECT name, enabled, disabled_reason, "
+			       "coalesce(disabled_at, 0), broken_streak, broken_jobs FROM hosts "
+			       "ORDER BY name", ""), host_state_row, &r) < 0) {
+		db_hosts_state_free(r.h, r.n);
+		return -1;
+	}
+	*out = r.h;
+	*count = r.n;
+	return 0;
+}
+
+void
+db_hosts_state_free(struct db_host_state *h, int count)
+{
+	int i;
+
+	if (!h)
+		return;
+	for (i = 0; i < count; i++) {
+		free(h[i].name);
+		free(h[i].reason);
+		free(h[i].broken_jobs);
+	}
+	free(h);
+}
+
+struct lease_rows {
+	struct db_lease *l;
+	int n;
+};
+
+static int
+lease_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct lease_rows *r = arg;
+	struct db_lease *l;
+
+	(void)db;
+	r->l = grow(r->l, r->n, sizeof(*r->l));
+	l = &r->l[r->n++];
+	memset(l, 0, sizeof(*l));
+	l->flight = (long)sqlite3_column_int64(st, 0);
+	l->job = col_text(st, 1);
+	l->host = col_text(st, 2);
+	l->memory_mib = (long)sqlite3_column_int64(st, 3);
+	l->since = (long)sqlite3_column_int64(st, 4);
+	l->owner.flight = l->flight;
+	l->owner.pid = (long)sqlite3_column_int64(st, 5);
+	l->owner.pid_start = (unsigned long long)sqlite3_column_int64(st, 6);
+	snprintf(l->owner.host, sizeof(l->owner.host), "%s",
+		 (const char *)sqlite3_column_text(st, 7));
+	snprintf(l->owner.boot_id, sizeof(l->owner.boot_id), "%s",
+		 (const char *)sqlite3_column_text(st, 8));
+	l->owner.pidns = (unsigned long long)sqlite3_column_int64(st, 9);
+	return 0;
+}
+
+int
+db_leases(struct db *db, struct db_lease **out, int *count)
+{
+	struct lease_rows r = { NULL, 0 };
+	int i;
+
+	if (each_row(db, query(db, "SELECT flight, job, host, memory_mib, since, owner_pid, "
+			       "owner_start, owner_host, owner_boot, owner_pidns FROM host_leases "
+			       "ORDER BY host, since, flight, job", ""), lease_row, &r) < 0) {
+		db_leases_free(r.l, r.n);
+		return -1;
+	}
+	/* owner.job points at the lease's own string (not freed twice). */
+	for (i = 0; i < r.n; i++)
+		r.l[i].owner.job = r.l[i].job;
+	*out = r.l;
+	*count = r.n;
+	return 0;
+}
+
+void
+db_leases_free(struct db_lease *l, int count)
+{
+	int i;
+
+	if (!l)
+		return;
+	for (i = 0; i < count; i++) {
+		free(l[i].job);
+		free(l[i].host);
+	}
+	free(l);
+}
+
+/* One integer from a query; -1 (reported) on error. */
+static int
+query_long(struct db *db, sqlite3_stmt *st, long *out)
+{
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	*out = rc > 0 ? (long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Why a lease cannot be taken now (caller frees), NULL when it can; *err on error. */
+static char *
+lease_refusal(struct db *db, long flight, const char *job, const struct db_lease_req *req,
+	      int *err)
+{
+	sqlite3_stmt *st;
+	long used = 0, mem = 0;
+	char *why = NULL;
+	int rc;
+
+	st = query(db, "SELECT status FROM jobs WHERE flight = ? AND job = ?", "is", flight, job);
+	if (!st || (rc = step_row(db, st)) < 0) {
+		sqlite3_finalize(st);
+		*err = 1;
+		return NULL;
+	}
+	if (rc == 0)
+		why = xasprintf("flight %ld has no job '%s'", flight, job);
+	else if (strcmp((const char *)sqlite3_column_text(st, 0), "queued"))
+		why = xasprintf("flight %ld job '%s' is %s, not queued", flight, job,
+				(const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (why || req->hostless)
+		return why;
+	st = query(db, "SELECT enabled, coalesce(disabled_reason, '') FROM hosts WHERE name = ?",
+		   "s", req->host);
+	if (!st || (rc = step_row(db, st)) < 0) {
+		sqlite3_finalize(st);
+		*err = 1;
+		return NULL;
+	}
+	if (rc == 0)
+		why = xasprintf("host '%s' is not in the pool", req->host);
+	else if (!sqlite3_column_int(st, 0))
+		why = xasprintf("host '%s' is disabled: %s", req->host,
+				(const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	if (why)
+		return why;
+	if (query_long(db, query(db, "SELECT count(*) FROM host_leases WHERE host = ?", "s",
+				 req->host), &used) < 0 ||
+	    query_long(db, query(db, "SELECT coalesce(sum(memory_mib), 0) FROM host_leases "
+				 "WHERE host = ?", "s", req->host), &mem) < 0) {
+		*err = 1;
+		return NULL;
+	}
+	if (used >= req->guests)
+		return xasprintf("host '%s' is full: %ld of %ld guests", req->host, used,
+				 req->guests);
+	if (mem + req->memory_mib > req->capacity_mib)
+		return xasprintf("host '%s' has %ld MiB of guest memory left, the job needs %ld",
+				 req->host, req->capacity_mib - mem, req->memory_mib);
+	return NULL;
+}
+
+int
+db_lease_claim(struct db *db, long flight, const char *job, const struct db_lease_req *req,
+	       const struct db_owner *me, char **why)
+{
+	int err = 0, n;
+
+	*why = NULL;
+	if (db_begin(db) < 0)
+		return -1;
+	*why = lease_refusal(db, flight, job, req, &err);
+	if (err)
+		goto fail;
+	if (*why) {
+		db_rollback(db);
+		return 0;
+	}
+	if (!req->hostless &&
+	    exec_stmt(db, "INSERT INTO host_leases (flight, job, host, memory_mib, owner_pid, "
+		      "owner_start, owner_host, owner_boot, owner_pidns, since) "
+		      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "issiiussui", flight, job,
+		      req->host, req->memory_mib, me->pid, me->pid_start, me->host, me->boot_id,
+		      me->pidns, now_seconds()) < 0)
+		goto fail;
+	n = exec_stmt(db, "UPDATE jobs SET status = 'running', owner_pid = ?, owner_start = ?, "
+		      "owner_host = ?, owner_boot = ?, owner_pidns = ?, started = ?, host = ? "
+		      "WHERE flight = ? AND job = ? AND status = 'queued'", "iussuisis",
+		      me->pid, me->pid_start, me->host, me->boot_id, me->pidns, now_seconds(),
+		      req->hostless ? NULL : req->host, flight, job);
+	if (n <= 0)
+		goto fail;
+	return db_commit(db) < 0 ? -1 : 1;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int
+db_lease_release(struct db *db, long flight, const char *job)
+{
+	return exec_stmt(db, "DELETE FROM host_leases WHERE flight = ? AND job = ?", "is",
+			 flight, job) < 0 ? -1 : 0;
+}
+
+int
+db_lease_free_dead(struct db *db, const struct db_lease *l)
+{
+	int n = exec_stmt(db, "DELETE FROM host_leases WHERE flight = ? AND job = ? "
+			  "AND owner_pid = ? AND owner_start = ? AND owner_host = ? "
+			  "AND owner_boot = ? AND owner_pidns = ? AND NOT EXISTS "
+			  "(SELECT 1 FROM jobs j WHERE j.flight = host_leases.flight AND "
+			  "j.job = host_leases.job AND (j.needs_cleanup = 1 OR "
+			  "(j.status IN ('running','preparing') AND j.owner_pid = ? "
+			  "AND j.owner_start = ?)))",
+			  "isiussuiu", l->flight, l->job, l->owner.pid, l->owner.pid_start,
+			  l->owner.host, l->owner.boot_id, l->owner.pidns, l->owner.pid,
+			  l->owner.pid_start);
+
+	return n < 0 ? -1 : n > 0;
+}
+
+int
+db_host_job_ended(struct db *db, const char *host, long flight, const char *job,
+		  enum status status, long disable_after)
+{
+	char *entry = xasprintf("%ld/%s", flight, job);
+	long streak = 0;
+	int rc = -1, n;
+
+	if (status != STATUS_BROKEN && status != STATUS_PASS && status != STATUS_FAIL) {
+		free(entry);
+		return 0;
+	}
+	if (db_begin(db) < 0) {
+		free(entry);
+		return -1;
+	}
+	if (status != STATUS_BROKEN) {
+		n = exec_stmt(db, "UPDATE hosts SET broken_streak = 0, broken_jobs = NULL "
+			      "WHERE name = ?", "s", host);
+		if (n < 0)
+			goto fail;
+		rc = 0;
+		goto done;
+	}
+	if (exec_stmt(db, "UPDATE hosts SET broken_streak = broken_streak + 1, broken_jobs = "
+		      "CASE WHEN broken_jobs IS NULL THEN ? ELSE broken_jobs || ' ' || ? END "
+		      "WHERE name = ?", "sss", entry, entry, host) < 0 ||
+	    query_long(db, query(db, "SELECT broken_streak FROM hosts WHERE name = ?", "s", host),
+		       &streak) < 0)
+		goto fail;
+	rc = 0;
+	if (disable_after > 0 && streak >= disable_after) {
+		n = exec_stmt(db, "UPDATE hosts SET enabled = 0, disabled_at = ?, "
+			      "disabled_reason = 'disabled automatically: ' || broken_streak || "
+			      "' jobs in a row ended broken (' || broken_jobs || ')' "
+			      "WHERE name = ? AND enabled = 1", "is", now_seconds(), host);
+		if (n < 0)
+			goto fail;
+		rc = n > 0;
+	}
+done:
+	free(entry);
+	if (db_commit(db) < 0)
+		return -1;
+	return rc;
+fail:
+	free(entry);
+	db_rollback(db);
+	return -1;
+}
+
+struct pool_rows {
+	struct db_pool_job *j;
+	int n;
+};
+
+static int
+pool_job_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct pool_rows *r = arg;
+	struct db_pool_job *j;
+
+	r->j = grow(r->j, r->n, sizeof(*r->j));
+	j = &r->j[r->n++];
+	memset(j, 0, sizeof(*j));
+	j->flight = (long)sqlite3_column_int64(st, 0);
+	j->job = col_text(st, 1);
+	j->blessing = col_text(st, 2);
+	j->trigger = col_text(st, 3);
+	j->created = (long)sqlite3_column_int64(st, 4);
+	j->ordinal = sqlite3_column_int(st, 5);
+	j->needs_host = sqlite3_column_int(st, 7);
+	j->needs_flags = col_text(st, 8);
+	j->attempt = sqlite3_column_int(st, 9);
+	j->avoid_host = col_text(st, 10);
+	j->host = col_text(st, 11);
+	j->needs_cleanup = sqlite3_column_int(st, 12);
+	return col_status(db, st, 6, &j->status);
+}
+
+static int
+cmp_pool_job(const void *a, const void *b)
+{
+	const struct db_pool_job *x = a, *y = b;
+	int c;
+
+	if (x->flight != y->flight)
+		return x->flight < y->flight ? -1 : 1;
+	c = strcmp(x->job, y->job);
+	return c;
+}
+
+static int
+pool_dep_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct pool_rows *r = arg;
+	struct db_pool_job key = { .flight = (long)sqlite3_column_int64(st, 0) }, *j;
+
+	(void)db;
+	key.job = (char *)sqlite3_column_text(st, 1);
+	j = bsearch(&key, r->j, (size_t)r->n, sizeof(*r->j), cmp_pool_job);
+	if (!j)
+		return 0;
+	j->needs = grow(j->needs, j->nneeds, sizeof(*j->needs));
+	j->needs[j->nneeds++] = col_text(st, 2);
+	return 0;
+}
+
+/* The jobs of the flights with a job not final, as the pool's scheduler reads them. */
+#define POOL_JOB_COLS "j.flight, j.job, f.blessing, %s, f.created, j.ordinal, j.status, " \
+	"j.needs_host, j.needs_flags, j.attempt, j.avoid_host, j.host, j.needs_cleanup"
+#define POOL_ACTIVE "j.flight IN (SELECT DISTINCT flight FROM jobs WHERE status IN " \
+	"('queued','preparing','running') OR needs_cleanup = 1)"
+
+int
+db_pool_jobs(struct db *db, struct db_pool_job **out, int *count)
+{
+	struct pool_rows r = { NULL, 0 };
+	char *sql;
+	int origin, rc;
+
+	/* The triggers' table (issue 8, 0008) says what made a flight, when it is there. */
+	origin = exists_row(db, prep(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+				     "AND name = 'flight_origin'"));
+	if (origin < 0)
+		return -1;
+	if (origin)
+		sql = xasprintf("SELECT " POOL_JOB_COLS " FROM jobs j JOIN flights f USING (flight) "
+				"LEFT JOIN flight_origin o ON o.flight = j.flight WHERE "
+				POOL_ACTIVE " ORDER BY j.flight, j.job", "o.triggered_by");
+	else
+		sql = xasprintf("SELECT " POOL_JOB_COLS " FROM jobs j JOIN flights f USING (flight) "
+				"WHERE " POOL_ACTIVE " ORDER BY j.flight, j.job", "NULL");
+	rc = each_row(db, prep(db, sql), pool_job_row, &r);
+	free(sql);
+	/* Sorted by flight and job (byte order, as strcmp), for the search above. */
+	if (rc == 0)
+		rc = each_row(db, prep(db, "SELECT d.flight, d.job, d.needs FROM job_deps d WHERE "
+				       "d.flight IN (SELECT DISTINCT j.flight FROM jobs j WHERE "
+				       POOL_ACTIVE ") ORDER BY d.flight, d.job, d.needs"),
+			      pool_dep_row, &r);
+	if (rc < 0) {
+		db_pool_jobs_free(r.j, r.n);
+		return -1;
+	}
+	*out = r.j;
+	*count = r.n;
+	return 0;
+}
+
+void
+db_pool_jobs_free(struct db_pool_job *j, int count)
+{
+	int i, k;
+
+	if (!j)
+		return;
+	for (i = 0; i < count; i++) {
+		free(j[i].job);
+		free(j[i].blessing);
+		free(j[i].trigger);
+		free(j[i].needs_flags);
+		free(j[i].avoid_host);
+		free(j[i].host);
+		for (k = 0; k < j[i].nneeds; k++)
+			free(j[i].needs[k]);
+		free(j[i].needs);
+	}
+	free(j);
+}
+
+int
+db_job_set_host_needs(struct db *db, long flight, const char *job, int needs_host,
+		      const char *needs_flags)
+{
+	return exec_stmt(db, "UPDATE jobs SET needs_host = ?, needs_flags = ? WHERE flight = ? "
+			 "AND job = ?", "isis", (long)needs_host, needs_flags ? needs_flags : "",
+			 flight, job) < 0 ? -1 : 0;
+}
+
+int
+db_job_retry(struct db *db, long flight, const char *job, int max_attempts,
+	     const char *avoid_host)
+{
+	int n;
+
+	if (db_begin(db) < 0)
+		return -1;
+	n = exec_stmt(db, "INSERT INTO job_attempts (flight, job, attempt, status, host, note, "
+		      "started, finished, steps) SELECT j.flight, j.job, j.attempt, j.status, "
+		      "j.host, j.note, j.started, j.finished, (SELECT json_group_array("
+		      "json_object('stepno', s.stepno, 'testid', s.testid, 'status', s.status, "
+		      "'note', s.note, 'started', s.started, 'finished', s.finished)) FROM "
+		      "(SELECT * FROM steps WHERE flight = j.flight AND job = j.job "
+		      "ORDER BY stepno) s) FROM jobs j WHERE j.flight = ? AND j.job = ? AND "
+		      "j.status = 'broken' AND j.attempt < ? AND j.needs_cleanup = 0",
+		      "isi", flight, job, (long)max_attempts);
+	if (n < 0)
+		goto fail;
+	if (n == 0) {
+		db_rollback(db);
+		return 0;
+	}
+	if (exec_stmt(db, "UPDATE jobs SET status = 'queued', note = NULL, started = NULL, "
+		      "finished = NULL, host = NULL, attempt = attempt + 1, avoid_host = ? "
+		      "WHERE flight = ? AND job = ?", "sis", avoid_host, flight, job) < 0 ||
+	    exec_stmt(db, "UPDATE steps SET status = 'queued', note = NULL, started = NULL, "
+		      "finished = NULL WHERE flight = ? AND job = ?", "is", flight, job) < 0)
+		goto fail;
+	return db_commit(db) < 0 ? -1 : 1;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+json_t *
+db_job_attempts_json(struct db *db, long flight, const char *job)
+{
+	json_t *arr = rows_json(db, query(db, "SELECT attempt, status, host, note, started, "
+					  "finished, steps FROM job_attempts WHERE flight = ? "
+					  "AND job = ? ORDER BY attempt", "is", flight, job));
+	size_t i;
+
+	/* steps is JSON text: give it as JSON. */
+	for (i = 0; arr && i < json_array_size(arr); i++) {
+		json_t *a = json_array_get(arr, i);
+		const char *text = json_string_value(json_object_get(a, "steps"));
+		json_t *steps = text ? json_loads(text, 0, NULL) : NULL;
+
+		json_object_set_new(a, "steps", steps ? steps : json_array());
+	}
+	return arr;
+}
+
+int
+db_job_host_needs(struct db *db, long flight, const char *job, int *needs_host,
+		  char **needs_flags, int *attempt, char **host)
+{
+	sqlite3_stmt *st = query(db, "SELECT needs_host, needs_flags, attempt, host FROM jobs "
+				 "WHERE flight = ? AND job = ?", "is", flight, job);
+	int rc;
+
+	*needs_flags = NULL;
+	*host = NULL;
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		*needs_host = sqlite3_column_int(st, 0);
+		*needs_flags = col_text(st, 1);
+		*attempt = sqlite3_column_int(st, 2);
+		*host = col_text(st, 3);
+	} else if (rc == 0) {
+		errorx("flight %ld has no job '%s'", flight, job);
+	}
+	sqlite3_finalize(st);
+	return rc > 0 ? 0 : -1;
 }

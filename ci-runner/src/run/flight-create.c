@@ -149,7 +149,9 @@ insert_flight(struct instance *inst, struct recipe *r, const char *branch,
 
 		if (!job->selected)
 			continue;
-		if (db_job_insert(inst->db, flight, job->name, ordinal++) < 0)
+		if (db_job_insert(inst->db, flight, job->name, ordinal++) < 0 ||
+		    db_job_set_host_needs(inst->db, flight, job->name, !job->no_host,
+					  job->needs_flags) < 0)
 			goto fail;
 	}
 	for (i = 0; i < r->njobs; i++) {
