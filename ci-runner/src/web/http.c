@@ -728,7 +728,6 @@ http_start(const char *listen, const struct http_routes *tables, int ntables,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
 		MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_END);
 	if (!srv->mhd) {
 		errorx("listen address '%s': cannot listen (in use, or not an address of this "
