@@ -3,6 +3,7 @@
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SANITIZE  ?=
 CC        ?= cc
 
@@ -108,7 +109,12 @@ bench: pvci
 	bench/smoke-flight
 	bench/flight-diff
 	bench/report
+	bench/webhook
 	bench/web
+
+# The kill campaign at full length (50 kills, half on real guests; ~30 min).
+kill-campaign: pvci
+	bench/kill-campaign
 
 # What CI runs (.ci/run): deps, daemons, the test guest image, then check.
 test:
@@ -129,6 +135,9 @@ install: pvci
 	install -m 0644 flights/*.json $(DESTDIR)$(PREFIX)/share/pvci/flights/
 	cp -R guest-images winpv-drivers $(DESTDIR)$(PREFIX)/share/pvci/
 	install -m 0644 doc/pvci.1 $(DESTDIR)$(PREFIX)/share/man/man1/pvci.1
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' dist/pvci.service >$(DESTDIR)$(SYSTEMDUNITDIR)/pvci.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/pvci.service
 
 # libFuzzer harnesses, one per parser of outside input; FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
@@ -142,6 +151,8 @@ fuzz:
 	  $(SRC_DIR)/guest/agent-proto.c $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c -lcrypto
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-allow ci-runner/tests/fuzz/fuzz-allow.c \
 	  $(SRC_DIR)/report/allow.c $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-webhook ci-runner/tests/fuzz/fuzz-webhook.c \
+	  $(foreach l,$(LAYERS),$(call layer_srcs,$(l))) $(LDLIBS)
 	mkdir -p build/fuzz/corpus-recipe build/fuzz/corpus-allow
 	printf '%s\n' '# allowed for now' 'win-* storage until=2030-01-31 reason="XSA fix"' \
 	  '!win-2022 *' >build/fuzz/corpus-allow/sample
@@ -149,8 +160,9 @@ fuzz:
 	build/fuzz/fuzz-recipe -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-recipe
 	build/fuzz/fuzz-agent -max_total_time=$(FUZZ_SECONDS)
 	build/fuzz/fuzz-allow -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-allow
+	build/fuzz/fuzz-webhook -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS)
 
 clean:
 	rm -rf build pvci
 
-.PHONY: layer-cflags all check deps demo install clean units test fuzz bench
+.PHONY: layer-cflags all check deps demo install clean units test fuzz bench kill-campaign

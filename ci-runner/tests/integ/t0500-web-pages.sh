@@ -7,6 +7,7 @@
 . "$(dirname "$0")/web-lib.sh"
 plan 24
 init_instance
+no_retries
 write_recipe "$TEST_DIR/r.json" build:a test:b,c:build
 f1=$(real_flight "$TEST_DIR/r.json" 1)
 fail c

@@ -7,6 +7,7 @@
 . "$(dirname "$0")/web-lib.sh"
 plan 16
 init_instance
+no_retries
 write_recipe "$TEST_DIR/r.json" test:b
 f=$(real_flight "$TEST_DIR/r.json" 1)
 log="logs/$f/test/01.b.log"

@@ -7,6 +7,7 @@
 . "$(dirname "$0")/report-lib.sh"
 . "$(dirname "$0")/web-lib.sh"
 init_instance
+no_retries
 write_recipe "$TEST_DIR/r.json" test:b
 f=$(real_flight "$TEST_DIR/r.json" 1)
 echo "SECRET-OUTSIDE" >"$TEST_DIR/outside.txt"

@@ -9,6 +9,7 @@
 command -v chromium >/dev/null || { echo "1..0 # SKIP chromium is not installed"; exit 0; }
 plan 8
 init_instance
+no_retries
 write_recipe "$TEST_DIR/r.json" build:a test:b,c:build
 db="$PVCI_HOME/results.db"
 measure() {

@@ -9,6 +9,7 @@
 . "$(dirname "$0")/web-lib.sh"
 plan 7
 init_instance
+no_retries
 write_recipe "$TEST_DIR/base.json" build:a test:b,c:build
 jq '.jobs[1].runvars.tolerance_write_mibs = "-20%"' "$TEST_DIR/base.json" >"$TEST_DIR/r.json"
 db="$PVCI_HOME/results.db"
