@@ -217,6 +217,30 @@ http_request_header(const struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+struct header_walk {
+	void (*fn)(void *arg, const char *name, const char *value);
+	void *arg;
+};
+
+static enum MHD_Result
+header_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct header_walk *w = cls;
+
+	(void)kind;
+	w->fn(w->arg, key, value ? value : "");
+	return MHD_YES;
+}
+
+int
+http_request_headers(const struct http_request *req,
+		     void (*fn)(void *arg, const char *name, const char *value), void *arg)
+{
+	struct header_walk w = { fn, arg };
+
+	return MHD_get_connection_values(req->conn, MHD_HEADER_KIND, header_one, &w);
+}
+
 const char *
 http_request_body(const struct http_request *req, size_t *len)
 {

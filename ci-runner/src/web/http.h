@@ -96,6 +96,13 @@ const char *http_request_path(const struct http_request *req);
 /* A query argument, decoded; NULL when absent. */
 const char *http_request_arg(const struct http_request *req, const char *name);
 const char *http_request_header(const struct http_request *req, const char *name);
+/*
+ * Calls fn for every request header (name, value) in the order received,
+ * for handlers that need them all (a webhook's signature headers); the
+ * strings live as long as the request. Returns how many there were.
+ */
+int http_request_headers(const struct http_request *req,
+			 void (*fn)(void *arg, const char *name, const char *value), void *arg);
 /* The body read so far (complete when the handler runs); may be NULL. */
 const char *http_request_body(const struct http_request *req, size_t *len);
 

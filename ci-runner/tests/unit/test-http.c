@@ -44,15 +44,26 @@ hello(struct http_request *req, struct http_response *res, const char *const *ar
 	return 0;
 }
 
+static void
+count_header(void *arg, const char *name, const char *value)
+{
+	if (!strcmp(name, "X-Hub-Signature-256") && !strcmp(value, "sha256=ab"))
+		(*(int *)arg)++;
+}
+
 static int
 echo(struct http_request *req, struct http_response *res, const char *const *args, int nargs)
 {
 	size_t len;
 	const char *body = http_request_body(req, &len);
 
+	int sig = 0, n = http_request_headers(req, count_header, &sig);
+
 	(void)args;
 	(void)nargs;
 	strbuf_addf(&res->body, "got %zu %.*s", len, (int)len, body ? body : "");
+	if (sig)
+		strbuf_addf(&res->body, " signed (%d headers)", n > 1 ? 2 : n);
 	res->type = "text/plain";
 	return 0;
 }
@@ -73,7 +84,8 @@ collect(char *p, size_t size, size_t n, void *user)
 
 /* The status of a request; body into out. */
 static long
-request(int port, const char *method, const char *path, const char *body, struct strbuf *out)
+request_h(int port, const char *method, const char *path, const char *body,
+	  struct curl_slist *headers, struct strbuf *out)
 {
 	CURL *c = curl_easy_init();
 	char url[256];
@@ -90,11 +102,19 @@ request(int port, const char *method, const char *path, const char *body, struct
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	if (body)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (headers)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	strbuf_reset(out);
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
 	return code;
+}
+
+static long
+request(int port, const char *method, const char *path, const char *body, struct strbuf *out)
+{
+	return request_h(port, method, path, body, NULL, out);
 }
 
 static void
@@ -106,6 +126,7 @@ test_route_tables(void **state)
 	};
 	struct http_limits lim;
 	struct http_server *srv;
+	struct curl_slist *hdrs;
 	struct strbuf out;
 	int port;
 
@@ -125,6 +146,10 @@ test_route_tables(void **state)
 	assert_int_equal(request(port, "GET", "/api/hooks/push", NULL, &out), 405);
 	assert_int_equal(request(port, "POST", "/api/hooks/push", "{\"ref\":1}", &out), 200);
 	assert_string_equal(out.buf, "got 9 {\"ref\":1}");
+	hdrs = curl_slist_append(NULL, "X-Hub-Signature-256: sha256=ab");
+	assert_int_equal(request_h(port, "POST", "/api/hooks/push", "{}", hdrs, &out), 200);
+	curl_slist_free_all(hdrs);
+	assert_string_equal(out.buf, "got 2 {} signed (2 headers)");
 	assert_int_equal(request(port, "POST", "/api/hooks/push", "0123456789abcdefX", &out), 413);
 	assert_non_null(strstr(out.buf, "over 16 bytes"));
 	strbuf_release(&out);
