@@ -177,17 +177,12 @@ hexval(char c)
 	return -1;
 }
 
-/* Query values are decoded here (MHD is told not to); NUL or bad escapes: NULL. */
-const char *
-http_request_arg(const struct http_request *req, const char *name)
+char *
+http_decode_arg(const char *raw)
 {
-	struct http_request *r = (struct http_request *)req;
-	const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 	struct strbuf sb;
 	size_t i;
 
-	if (!raw)
-		return NULL;
 	strbuf_init(&sb);
 	for (i = 0; raw[i]; i++) {
 		char c = raw[i];
@@ -206,8 +201,20 @@ http_request_arg(const struct http_request *req, const char *name)
 		}
 		strbuf_add(&sb, &c, 1);
 	}
+	return strbuf_detach(&sb);
+}
+
+/* Query values are decoded here (MHD is told not to); NUL or bad escapes: NULL. */
+const char *
+http_request_arg(const struct http_request *req, const char *name)
+{
+	struct http_request *r = (struct http_request *)req;
+	const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+
+	if (!raw)
+		return NULL;
 	free(r->decoded);
-	r->decoded = strbuf_detach(&sb);
+	r->decoded = http_decode_arg(raw);
 	return r->decoded;
 }
 
@@ -284,8 +291,8 @@ http_error(struct http_response *res, int status, const char *fmt, ...)
 }
 
 /* "bytes=A-B", "bytes=A-", "bytes=-N" over size: 1 with the range, 0 unusable, -1 unsatisfiable. */
-static int
-parse_range(const char *h, off_t size, off_t *from, off_t *len)
+int
+http_parse_range(const char *h, off_t size, off_t *from, off_t *len)
 {
 	const char *p;
 	char *end;
@@ -369,7 +376,7 @@ http_file(struct http_request *req, struct http_response *res, const char *root,
 	range = http_request_header(req, MHD_HTTP_HEADER_RANGE);
 	if (range) {
 		off_t from, len;
-		int rc = parse_range(range, st.st_size, &from, &len);
+		int rc = http_parse_range(range, st.st_size, &from, &len);
 
 		if (rc < 0) {
 			http_error(res, 416, "range '%s' is outside the file", range);

@@ -121,4 +121,15 @@ int http_file(struct http_request *req, struct http_response *res, const char *r
 /* 1 when every '/'-separated segment of path is a safe name (see above). */
 int http_path_is_safe(const char *path);
 
+/*
+ * The pure parsers of outside input, for tests and fuzzing:
+ * http_parse_range: a Range header over a file of size bytes: 1 with
+ * [*from, *from + *len) inside the file, 0 when it is not a single byte
+ * range (the whole file is sent), -1 when unsatisfiable (416).
+ * http_decode_arg: a query value with %XX and '+' decoded; NULL for a bad
+ * escape or an encoded NUL; caller frees.
+ */
+int http_parse_range(const char *h, off_t size, off_t *from, off_t *len);
+char *http_decode_arg(const char *raw);
+
 #endif

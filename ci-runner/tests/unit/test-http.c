@@ -35,6 +35,58 @@ test_safe_paths(void **state)
 	}
 }
 
+static void
+test_ranges(void **state)
+{
+	static const struct { const char *h; long long size; int rc; long long from, len; } cases[] = {
+		{ "bytes=0-3", 100, 1, 0, 4 }, { "bytes=-10", 100, 1, 90, 10 },
+		{ "bytes=-1000", 100, 1, 0, 100 }, { "bytes=95-", 100, 1, 95, 5 },
+		{ "bytes=90-200", 100, 1, 90, 10 }, { "bytes=100-", 100, -1, 0, 0 },
+		{ "bytes=-0", 100, -1, 0, 0 }, { "bytes=0-", 0, -1, 0, 0 },
+		{ "bytes=5-3", 100, 0, 0, 0 }, { "bytes=0-1,5-6", 100, 0, 0, 0 },
+		{ "items=0-3", 100, 0, 0, 0 }, { "bytes=x-3", 100, 0, 0, 0 },
+		{ "bytes=--5", 100, 0, 0, 0 }, { "bytes=", 100, 0, 0, 0 },
+		{ "bytes=99999999999999999999-", 100, 0, 0, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		off_t from = -1, len = -1;
+		int rc = http_parse_range(cases[i].h, (off_t)cases[i].size, &from, &len);
+
+		print_message("# '%s'\n", cases[i].h);
+		assert_int_equal(rc, cases[i].rc);
+		if (rc == 1) {
+			assert_int_equal(from, cases[i].from);
+			assert_int_equal(len, cases[i].len);
+		}
+	}
+}
+
+static void
+test_decode(void **state)
+{
+	static const struct { const char *raw, *want; } cases[] = {
+		{ "trunk", "trunk" }, { "a+b", "a b" }, { "a%2Fb", "a/b" }, { "%41%62", "Ab" },
+		{ "%00", NULL }, { "a%0", NULL }, { "a%zz", NULL }, { "%", NULL }, { "", "" },
+		{ "%252e", "%2e" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = http_decode_arg(cases[i].raw);
+
+		print_message("# '%s'\n", cases[i].raw);
+		if (cases[i].want)
+			assert_string_equal(got, cases[i].want);
+		else
+			assert_null(got);
+		free(got);
+	}
+}
+
 static int
 hello(struct http_request *req, struct http_response *res, const char *const *args, int nargs)
 {
@@ -174,6 +226,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_safe_paths),
+		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_route_tables),
 		cmocka_unit_test(test_bad_listen),
 	};
