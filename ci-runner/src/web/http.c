@@ -402,6 +402,9 @@ response_release(struct http_response *res)
 	free(res->etag);
 	free(res->location);
 	free(res->content_range);
+	if (res->shared_free)
+		res->shared_free(res->shared_cls);
+	res->shared_free = NULL;
 }
 
 /* gzip of data into out; 0 or -1. */
@@ -481,6 +484,7 @@ send_response(struct http_request *req, struct http_response *res)
 		res->fd = -1;
 		res->status = 304;
 		strbuf_reset(&res->body);
+		res->shared = NULL;
 	}
 	if (res->fd >= 0) {
 		r = MHD_create_response_from_fd_at_offset64((uint64_t)res->length, res->fd,
@@ -488,8 +492,8 @@ send_response(struct http_request *req, struct http_response *res)
 		if (r)
 			res->fd = -1;	/* MHD closes it */
 	} else {
-		const char *data = res->body.buf;
-		size_t len = res->body.len;
+		const char *data = res->shared ? res->shared : res->body.buf;
+		size_t len = res->shared ? res->shared_len : res->body.len;
 
 		if (res->compressible && len >= GZIP_MIN && wants_gzip(req) &&
 		    gzip(data, len, &z) == 0) {
@@ -497,7 +501,15 @@ send_response(struct http_request *req, struct http_response *res)
 			len = z.len;
 			gz = 1;
 		}
-		r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+		if (!gz && res->shared && res->shared_free) {
+			/* MHD holds the reference now and drops it when sent. */
+			r = MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)data,
+				res->shared_free, res->shared_cls);
+			if (r)
+				res->shared_free = NULL;
+		} else
+			r = MHD_create_response_from_buffer(len, (void *)data,
+							    MHD_RESPMEM_MUST_COPY);
 	}
 	strbuf_release(&z);
 	if (!r)

@@ -43,6 +43,15 @@ struct http_response {
 	char *location;			/* for redirects */
 	char *content_range;		/* Content-Range of a 206 or 416 */
 	int compressible;		/* gzip when the client asks (text bodies) */
+	/*
+	 * Instead of body: bytes owned elsewhere (a cached page), sent as
+	 * they are without a copy; shared_free(shared_cls) is called once
+	 * when they are no longer needed (also when not sent).
+	 */
+	const char *shared;
+	size_t shared_len;
+	void (*shared_free)(void *cls);
+	void *shared_cls;
 };
 
 /*
