@@ -122,9 +122,12 @@ echo(struct http_request *req, struct http_response *res, const char *const *arg
 
 static const struct http_route site[] = {
 	{ "GET", "/hello/*", hello, 0 },
+	{ "GET", "/api/flights", hello, 0 },
 };
+/* As the daemon adds its own: a POST beside the site's GET of the same path. */
 static const struct http_route hooks[] = {
 	{ "POST", "/api/hooks/push", echo, 16 },
+	{ "POST", "/api/flights", echo, 64 },
 };
 
 static size_t
@@ -173,8 +176,8 @@ static void
 test_route_tables(void **state)
 {
 	struct http_routes tables[] = {
-		{ site, 1, (void *)"site" },
-		{ hooks, 1, (void *)"hooks" },
+		{ site, 2, (void *)"site" },
+		{ hooks, 2, (void *)"hooks" },
 	};
 	struct http_limits lim;
 	struct http_server *srv;
@@ -198,6 +201,11 @@ test_route_tables(void **state)
 	assert_int_equal(request(port, "GET", "/api/hooks/push", NULL, &out), 405);
 	assert_int_equal(request(port, "POST", "/api/hooks/push", "{\"ref\":1}", &out), 200);
 	assert_string_equal(out.buf, "got 9 {\"ref\":1}");
+	assert_int_equal(request(port, "GET", "/api/flights", NULL, &out), 200);
+	assert_string_equal(out.buf, "hello site 0 -");
+	assert_int_equal(request(port, "POST", "/api/flights", "{\"recipe\":\"push\"}", &out), 200);
+	assert_string_equal(out.buf, "got 17 {\"recipe\":\"push\"}");
+	assert_int_equal(request(port, "PUT", "/api/flights", "x", &out), 405);
 	hdrs = curl_slist_append(NULL, "X-Hub-Signature-256: sha256=ab");
 	assert_int_equal(request_h(port, "POST", "/api/hooks/push", "{}", hdrs, &out), 200);
 	curl_slist_free_all(hdrs);
