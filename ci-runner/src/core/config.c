@@ -142,6 +142,40 @@ static const struct config_key config_keys[] = {
 	{ .key = "web.connections", .type = CT_INT, .def = "64",
 	  .help = "HTTP connections served at once (16 at most from one address)",
 	  .min = 1, .max = 10000 },
+	{ .key = "build.sandbox_uid", .type = CT_INT, .def = "65534",
+	  .help = "unprivileged uid (and gid) local builds run as, in their bubblewrap "
+		  "sandbox, when pvci runs as root",
+	  .min = 1, .max = 4294967294L },
+	{ .key = "build.sandbox_memory_mib", .type = CT_INT, .def = "4096",
+	  .help = "address-space limit of each process of a local build",
+	  .min = 64, .max = 1048576 },
+	{ .key = "build.sandbox_nproc", .type = CT_INT, .def = "512",
+	  .help = "most processes the sandbox uid may have at once (a fork bomb stops here)",
+	  .min = 8, .max = 1000000 },
+	{ .key = "build.sandbox_fsize_mib", .type = CT_INT, .def = "2048",
+	  .help = "largest file a local build may write",
+	  .min = 1, .max = 1048576 },
+	{ .key = "keys.mode", .type = CT_STR, .def = "pkcs11",
+	  .help = "where the code-signing key lives: pkcs11 (a token: SoftHSM2 here, an HSM "
+		  "in production) or file (signing.key, a PEM file: a throwaway instance only)",
+	  .choices = "pkcs11|file" },
+	{ .key = "keys.pkcs11_module", .type = CT_STR, .def = "/usr/lib/softhsm/libsofthsm2.so",
+	  .help = "the token's PKCS#11 module (keys.mode pkcs11)" },
+	{ .key = "keys.pkcs11_engine", .type = CT_STR, .def = "",
+	  .help = "the OpenSSL engine that speaks PKCS#11, a .so path; empty: OpenSSL's "
+		  "engine 'pkcs11' (Debian's libengine-pkcs11-openssl)",
+	  .may_be_empty = 1 },
+	{ .key = "keys.token_label", .type = CT_STR, .def = "pvci",
+	  .help = "label of the token holding the code-signing key" },
+	{ .key = "keys.key_label", .type = CT_STR, .def = "pvci-codesign",
+	  .help = "label of the code-signing key in the token" },
+	{ .key = "keys.pin_file", .type = CT_STR, .def = "keys/token.pin",
+	  .help = "file holding the token's user PIN, mode 0600, relative to the instance; "
+		  "'pvci keys init' makes it for SoftHSM2" },
+	{ .key = "keys.softhsm_conf", .type = CT_STR, .def = "keys/softhsm2.conf",
+	  .help = "SOFTHSM2_CONF pvci writes and uses (its tokens next to it in softhsm/); "
+		  "empty: a token pvci does not manage (an HSM)",
+	  .may_be_empty = 1 },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

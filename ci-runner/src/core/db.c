@@ -2615,3 +2615,56 @@ db_data_version(struct db *db)
 	sqlite3_finalize(st);
 	return v;
 }
+
+int
+db_catalog_uses(struct db *db, const char *sha256, struct db_catalog_use **out, int *count)
+{
+	sqlite3_stmt *st = query(db,
+		"SELECT a.flight, a.job, j.status, f.branch, 0 FROM artifacts a "
+		"JOIN jobs j ON j.flight = a.flight AND j.job = a.job "
+		"JOIN flights f ON f.flight = a.flight "
+		"WHERE a.sha256 = ? AND a.kind = 'catalog' "
+		"UNION ALL "
+		"SELECT r.flight, r.job, j.status, f.branch, 1 FROM runvars r "
+		"JOIN jobs j ON j.flight = r.flight AND j.job = r.job "
+		"JOIN flights f ON f.flight = r.flight "
+		"WHERE r.name = 'installed_catalog' AND r.value = ? "
+		"ORDER BY 1, 5, 2", "ss", sha256, sha256);
+	struct db_catalog_use *u = NULL;
+	int n = 0, rc;
+
+	*out = NULL;
+	*count = 0;
+	if (!st)
+		return -1;
+	while ((rc = step_row(db, st)) > 0) {
+		u = grow(u, n, sizeof(*u));
+		u[n].flight = (long)sqlite3_column_int64(st, 0);
+		u[n].job = col_text(st, 1);
+		u[n].status = col_text(st, 2);
+		u[n].branch = col_text(st, 3);
+		u[n].tested = sqlite3_column_int(st, 4);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		db_catalog_uses_free(u, n);
+		return -1;
+	}
+	*out = u;
+	*count = n;
+	return 0;
+}
+
+void
+db_catalog_uses_free(struct db_catalog_use *u, int count)
+{
+	int i;
+
+	for (i = 0; i < count; i++) {
+		free(u[i].job);
+		free(u[i].status);
+		free(u[i].branch);
+	}
+	free(u);
+}

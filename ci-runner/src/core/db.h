@@ -545,4 +545,22 @@ int db_job_neighbours(struct db *db, const char *branch, long flight, const char
 long db_data_version(struct db *db);
 
 
+/*
+ * The jobs tied to the package catalog whose SHA-256 is sha256: the jobs
+ * that made it (an artifact of kind "catalog", tested 0) and the jobs that
+ * installed it (runvar installed_catalog, tested 1), oldest flight first,
+ * with their status and the flight's branch. 0 or -1; free with
+ * db_catalog_uses_free.
+ */
+struct db_catalog_use {
+	long flight;
+	char *job;
+	char *status;
+	char *branch;
+	int tested;
+};
+int db_catalog_uses(struct db *db, const char *sha256, struct db_catalog_use **out,
+		    int *count);
+void db_catalog_uses_free(struct db_catalog_use *u, int count);
+
 #endif
