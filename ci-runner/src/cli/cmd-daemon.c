@@ -42,6 +42,8 @@ cmd_daemon_exec(struct cmd_opts *opts, int argc, char **argv)
 	}
 	self[len] = '\0';
 	o.pvci = self;
+	/* A service says what it does: its decisions are logged without -v. */
+	log_init("pvci", opts->verbose < 1 ? 1 : opts->verbose);
 	return daemon_run(&o) < 0 ? EXIT_ERROR : EXIT_PASS;
 }
 

@@ -224,6 +224,7 @@ daemon_run(const struct daemon_opts *o)
 	const char *listen;
 	sigset_t sigs;
 	int lockfd = -1, sfd = -1, rc = -1, i, stop = 0;
+	long rounds;
 	long tick_ms;
 
 	pthread_mutex_init(&d.lock, NULL);
@@ -273,11 +274,13 @@ daemon_run(const struct daemon_opts *o)
 	fflush(stdout);
 	log_info("daemon: started (pid %ld), instance '%s'", (long)getpid(), d.inst->home);
 	rc = 0;
-	while (!stop) {
+	for (rounds = 0; !stop; rounds++) {
 		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
 
 		tick(&d, sv);
 		supervisor_reap(sv);
+		if (!rounds)
+			log_info("daemon: first round done");
 		pthread_mutex_lock(&d.lock);
 		tick_ms = config_int(d.inst->cfg, "service.tick_ms");
 		pthread_mutex_unlock(&d.lock);
