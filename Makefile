@@ -110,6 +110,7 @@ bench: pvci
 	bench/flight-diff
 	bench/report
 	bench/webhook
+	bench/daemon-memory
 	bench/web
 	bench/sandbox
 	bench/pool-sched
