@@ -27,6 +27,7 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_agent_entry,
 	&cmd_host_entry,
 	&cmd_pool_entry,
+	&cmd_publish_entry,
 	NULL,
 };
 
