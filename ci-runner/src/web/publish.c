@@ -442,9 +442,12 @@ dav_folders(struct target *t, const char *rel)
 		free(url);
 		/* 405: the folder is there already. */
 		if (rc != CURLE_OK || (code != 201 && code != 405)) {
-			free(dir);
-			snprintf(t->answer, sizeof(t->answer), "MKCOL: ");
+			char why[sizeof(t->answer)];
+
 			curl_failed(t, rc, code);
+			snprintf(why, sizeof(why), "%s", t->answer);
+			snprintf(t->answer, sizeof(t->answer), "MKCOL '%s/': %.*s", dir, 200, why);
+			free(dir);
 			return -1;
 		}
 		json_object_set_new(t->dirs, dir, json_true());

@@ -34,3 +34,63 @@ hashes() {
 db_digest() {
 	sqlite3 "$PVCI_HOME/results.db" .dump | sha256sum
 }
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_dav: nginx with WebDAV (PUT, MKCOL) over TLS on a free loopback
+# port, basic auth user "pub" with password $DAV_PASSWORD, serving
+# $TEST_DIR/dav; a read-only /ro/. Sets DAV_URL (https://127.0.0.1:PORT)
+# and DAV_CA; stopped by pid at exit.
+DAV_PASSWORD=Dav-pw-$RANDOM$RANDOM
+start_dav() {
+	local d="$TEST_DIR/nginx" port i
+	mkdir -p "$d/tmp" "$TEST_DIR/dav/ro"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+	echo "pub:$(openssl passwd -apr1 "$DAV_PASSWORD")" >"$d/htpasswd"
+	port=$(free_port)
+	cat >"$d/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_http_dav_ext_module.so;
+daemon off;
+master_process off;
+pid $d/nginx.pid;
+error_log $d/error.log;
+events { worker_connections 64; }
+http {
+	access_log $d/access.log;
+	client_body_temp_path $d/tmp;
+	proxy_temp_path $d/tmp;
+	fastcgi_temp_path $d/tmp;
+	uwsgi_temp_path $d/tmp;
+	scgi_temp_path $d/tmp;
+	client_max_body_size 100m;
+	server {
+		listen 127.0.0.1:$port ssl;
+		ssl_certificate $d/cert.pem;
+		ssl_certificate_key $d/key.pem;
+		root $TEST_DIR/dav;
+		auth_basic pvci;
+		auth_basic_user_file $d/htpasswd;
+		location / {
+			dav_methods PUT DELETE MKCOL;
+			dav_access user:rw group:r all:r;
+		}
+		location /ro/ { }
+	}
+}
+CONF
+	nginx -c "$d/nginx.conf" -p "$d" &
+	DAV_PID=$!
+	at_exit "kill $DAV_PID 2>/dev/null"
+	DAV_URL="https://127.0.0.1:$port"
+	DAV_CA="$d/cert.pem"
+	for i in $(seq 100); do
+		curl -s -o /dev/null --cacert "$DAV_CA" "$DAV_URL/" && return 0
+		process_gone "$DAV_PID" && break
+		sleep 0.1
+	done
+	echo "# nginx did not start: $(cat "$d/error.log")"
+	return 1
+}
