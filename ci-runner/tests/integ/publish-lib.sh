@@ -94,3 +94,43 @@ CONF
 	echo "# nginx did not start: $(cat "$d/error.log")"
 	return 1
 }
+
+# start_sshd: sshd on a free loopback port with its own host key (ECDSA:
+# libssh2 1.10 knows no rsa-sha2), accepting a key the test makes for the
+# current user; sets SSH_PORT, SSH_KEY (the private key, PEM) and
+# SSH_KNOWN (a known_hosts file). Stopped by pid at exit.
+start_sshd() {
+	local d="$TEST_DIR/sshd" i
+	mkdir -p "$d" /run/sshd
+	ssh-keygen -q -t ecdsa -b 256 -m PEM -N '' -f "$d/host_key"
+	ssh-keygen -q -t ecdsa -b 256 -m PEM -N '' -f "$d/client_key"
+	cp "$d/client_key.pub" "$d/authorized_keys"
+	SSH_PORT=$(free_port)
+	cat >"$d/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+HostKey $d/host_key
+PidFile $d/sshd.pid
+AuthorizedKeysFile $d/authorized_keys
+AuthenticationMethods publickey
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+StrictModes no
+Subsystem sftp internal-sftp
+LogLevel VERBOSE
+CONF
+	/usr/sbin/sshd -D -e -f "$d/sshd_config" -p "$SSH_PORT" 2>"$d/sshd.log" &
+	SSHD_PID=$!
+	at_exit "kill $SSHD_PID 2>/dev/null"
+	SSH_KEY="$d/client_key"
+	SSH_KNOWN="$d/known_hosts"
+	echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$d/host_key.pub")" >"$SSH_KNOWN"
+	for i in $(seq 100); do
+		grep -q "Server listening" "$d/sshd.log" && return 0
+		process_gone "$SSHD_PID" && break
+		sleep 0.1
+	done
+	echo "# sshd did not start: $(cat "$d/sshd.log")"
+	return 1
+}
