@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "db.h"
 #include "flight-create.h"
 #include "flight-diff.h"
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "mail-flight.h"
 #include "progress.h"
+#include "publish.h"
 #include "recover.h"
 #include "retry.h"
 #include "show.h"
@@ -257,6 +259,9 @@ after_flight(struct instance *inst, long flight, enum run_outcome out)
 	if (gate_after_flight(inst, judged) < 0 && out == RUN_PASS)
 		out = RUN_ERROR;
 	mail_after_flight(inst, judged, gate_pushed(inst->db, judged) == 1);
+	/* A failed publish is reported and changes neither the results nor the outcome. */
+	if (config_bool(inst->cfg, "publish.after_flight"))
+		publish_instance(inst, judged, NULL, NULL);
 	return out;
 }
 
