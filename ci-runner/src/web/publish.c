@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -203,7 +204,8 @@ credentials_load(struct target *t, const char *path)
 	if (JS(j, "password"))
 		t->password = xstrdup(JS(j, "password"));
 	if (JS(j, "key")) {
-		t->key = xstrdup(JS(j, "key"));
+		/* Relative to the instance, as the config's files. */
+		t->key = instance_resolve(t->o->home, JS(j, "key"));
 		t->pubkey = xasprintf("%s.pub", t->key);
 		if (!file_exists(t->pubkey)) {
 			free(t->pubkey);
@@ -538,6 +540,40 @@ upload_retried(struct target *t, const char *staging, const char *rel)
 		      tries, t->answer);
 }
 
+/*
+ * Empties the staging folder, made if need be. A folder that is not empty
+ * is emptied only when it holds pvci's mark: --dir naming a folder of
+ * someone's files never loses them.
+ */
+#define STAGING_MARK ".pvci-staging"
+static int
+staging_reset(const char *dir)
+{
+	char *mark = path_join(dir, STAGING_MARK);
+	struct dirent *e;
+	int n = 0, rc = -1;
+	DIR *d = opendir(dir);
+
+	if (d) {
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				n++;
+		closedir(d);
+		if (n && !file_exists(mark)) {
+			errorx("publish: staging folder '%s' is not empty and not pvci's (no %s): "
+			       "refused", dir, STAGING_MARK);
+			goto out;
+		}
+	}
+	if (remove_tree(dir) < 0 || mkdir_p(dir, 0755) < 0 ||
+	    write_file_atomic(mark, "", 0, 0644) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(mark);
+	return rc;
+}
+
 /* Tests only: PVCI_PUBLISH_STOP_AFTER=N dies (SIGKILL) after N files, as an interrupted publish. */
 static void
 maybe_stop(int sent)
@@ -565,7 +601,7 @@ publish_flight(struct db *db, long flight, const struct publish_opts *o, struct 
 		return -1;
 	if (target_open(&t, o) < 0)
 		goto out;
-	if (remove_tree(o->staging) < 0 || mkdir_p(o->staging, 0755) < 0)
+	if (staging_reset(o->staging) < 0)
 		goto out;
 	/* Everything but the index and the badge, which point at the rest, go first. */
 	pages = web_flight_pages(db, flight, &n);

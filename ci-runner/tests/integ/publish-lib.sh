@@ -26,7 +26,7 @@ published_count() {
 
 # hashes DIR: "sha256  path" of every file under DIR, sorted (the manifest left out).
 hashes() {
-	(cd "$1" && find . -type f ! -name .pvci-manifest ! -name '*.pvci-tmp' -printf '%P\n' |
+	(cd "$1" && find . -type f ! -name .pvci-manifest ! -name .pvci-staging ! -name '*.pvci-tmp' -printf '%P\n' |
 		LC_ALL=C sort | xargs -r -d '\n' sha256sum)
 }
 

@@ -1,12 +1,12 @@
 #!/bin/bash
 # pvci publish to a file:// target: the flight's pages, logs and artifacts
 # arrive with their hashes; a second publish uploads nothing; the manifest
-# lists every file; the index and badge are sent last; the database is
-# unchanged; a URL with a password is refused.
+# lists every file; the database is unchanged; a URL with a password, an
+# unknown flight, no target and a --dir of someone's files are refused.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 . "$(dirname "$0")/publish-lib.sh"
-plan 12
+plan 17
 publish_setup
 before=$(db_digest)
 T="$TEST_DIR/site"
@@ -31,3 +31,11 @@ out=$(pvci publish "$F" --to 'https://u:sekrit@127.0.0.1:1/x' 2>&1)
 like "a password in the URL is refused, not shown" "$out" "holds a password"
 unlike_secret() { [[ "$out" != *sekrit* ]]; }
 check "and the password is never printed" unlike_secret
+like "an unknown flight is refused" "$(pvci publish 999 2>&1)" "no flight 999"
+set_config publish.url null
+like "no target: told where to set one" "$(pvci publish "$F" 2>&1)" "no target: set 'publish.url' or give --to URL"
+mkdir "$TEST_DIR/mine" && echo precious >"$TEST_DIR/mine/notes"
+like "a --dir holding other files is refused" "$(pvci publish "$F" --to "file://$T" --dir "$TEST_DIR/mine" 2>&1)" \
+	"staging folder '.*mine' is not empty and not pvci's"
+is "and its files stay" "$(cat "$TEST_DIR/mine/notes")" precious
+is "an empty --dir is used" "$(published_count "$(pvci publish "$F" --to "file://$T" --dir "$TEST_DIR/empty" 2>&1)")" "0 $up"
