@@ -26,6 +26,9 @@
 #define MANIFEST_MAX (64 * 1024 * 1024)
 #define CREDENTIALS_MAX 65536
 #define BACKOFF_MS_MAX 4000
+/* A manifest is sent after this many files or seconds of a publish. */
+#define CHECKPOINT_FILES 200
+#define CHECKPOINT_SECONDS 30
 
 struct pfile {
 	char *rel;
@@ -574,6 +577,24 @@ out:
 	return rc;
 }
 
+/* Sends the manifest listing files (path -> SHA-256). */
+static int
+manifest_send(struct target *t, const char *staging, json_t *files)
+{
+	json_t *doc = json_pack("{s:i, s:O}", "version", 1, "files", files);
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc = -1;
+
+	json_decref(doc);
+	if (!text)
+		return errorx("publish: cannot encode the manifest");
+	if (stage_data(staging, MANIFEST, text, strlen(text)) == 0 &&
+	    upload_retried(t, staging, MANIFEST) == 0)
+		rc = 0;
+	free(text);
+	return rc;
+}
+
 /* Tests only: PVCI_PUBLISH_STOP_AFTER=N dies (SIGKILL) after N files, as an interrupted publish. */
 static void
 maybe_stop(int sent)
@@ -592,9 +613,10 @@ publish_flight(struct db *db, long flight, const struct publish_opts *o, struct 
 	struct plist l = { 0 };
 	struct target t;
 	json_t *manifest = NULL, *now = NULL;
-	char **pages, *page, *text = NULL;
+	char **pages, *page;
 	size_t i, nlast;
-	int n = 0, k, rc = -1;
+	int n = 0, k, rc = -1, since = 0;
+	time_t last;
 
 	memset(st, 0, sizeof(*st));
 	if (db_flight_info(db, flight, &fi) < 0)
@@ -650,14 +672,10 @@ publish_flight(struct db *db, long flight, const struct publish_opts *o, struct 
 	if (!manifest)
 		goto out;
 	now = json_deep_copy(manifest);
+	last = time(NULL);
 	for (i = 0; i < l.n; i++) {
 		const char *there = json_string_value(json_object_get(manifest, l.v[i].rel));
 
-		if (there && !strcmp(there, l.v[i].hex) && i < nlast) {
-			st->unchanged++;
-			continue;
-		}
-		/* The index and badge only when they changed, but after all the rest. */
 		if (there && !strcmp(there, l.v[i].hex)) {
 			st->unchanged++;
 			continue;
@@ -667,21 +685,28 @@ publish_flight(struct db *db, long flight, const struct publish_opts *o, struct 
 		st->uploaded++;
 		json_object_set_new(now, l.v[i].rel, json_string(l.v[i].hex));
 		maybe_stop(st->uploaded);
+		/*
+		 * A long publish sends a manifest now and then (before the index
+		 * and badge: it lists only files that are there), so one
+		 * interrupted sends again only what it had not sent.
+		 */
+		if (i + 1 < nlast && ++since >= CHECKPOINT_FILES) {
+			if (manifest_send(&t, o->staging, now) < 0)
+				goto out;
+			since = 0;
+		} else if (i + 1 < nlast && time(NULL) - last >= CHECKPOINT_SECONDS) {
+			if (manifest_send(&t, o->staging, now) < 0)
+				goto out;
+			since = 0;
+			last = time(NULL);
+		}
 	}
-	if (st->uploaded) {
-		json_t *doc = json_pack("{s:i, s:O}", "version", 1, "files", now);
-
-		text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-		json_decref(doc);
-		if (!text || stage_data(o->staging, MANIFEST, text, strlen(text)) < 0 ||
-		    upload_retried(&t, o->staging, MANIFEST) < 0)
-			goto out;
-	}
+	if (st->uploaded && manifest_send(&t, o->staging, now) < 0)
+		goto out;
 	rc = 0;
 out:
 	if (rc == -2)
 		rc = -1;
-	free(text);
 	json_decref(manifest);
 	json_decref(now);
 	plist_release(&l);

@@ -6,7 +6,8 @@
  * (.pvci-manifest: path -> SHA-256) lets the next publish skip what is
  * already there; the index and badge go last, the manifest after them,
  * so a reader never sees a page pointing at a missing file and an
- * interrupted publish sends what is missing the next time.
+ * interrupted publish sends what is missing the next time (a long one
+ * sends the manifest every 200 files or 30 s too).
  */
 #ifndef PVCI_PUBLISH_H
 #define PVCI_PUBLISH_H

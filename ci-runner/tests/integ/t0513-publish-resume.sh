@@ -3,11 +3,13 @@
 # through the test-only PVCI_PUBLISH_STOP_AFTER) to nginx WebDAV over TLS:
 # the target keeps its old index and manifest, and the next publish
 # completes with every file's hash right. The index, the badge and then
-# the manifest are the last three files sent.
+# the manifest are the last three files sent. A long publish sends the
+# manifest every 200 files, so a killed one resends only what it had not
+# sent.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 . "$(dirname "$0")/publish-lib.sh"
-plan 10
+plan 13
 publish_setup
 start_dav || exit 1
 printf '{"user": "pub", "password": "%s"}\n' "$DAV_PASSWORD" >"$PVCI_HOME/publish.cred"
@@ -39,3 +41,17 @@ out=$(pvci publish "$F2" 2>&1)
 like "the next publish completes it" "$out" "^publish: flight $F2: [1-9][0-9]* uploaded"
 is "every file of both flights has its hash" "$(hashes "$S" | grep -c .):$(cd "$S" && jq -r '.files | to_entries[] | "\(.value)  \(.key)"' .pvci-manifest | sha256sum -c --quiet 2>&1 | wc -l)" \
 	"$(jq '.files | length' "$S/.pvci-manifest"):0"
+# A flight of 250 artifacts killed after 230 uploads: the manifest sent
+# after 200 lists them; the next publish sends the rest only.
+F3=$(real_flight "$TEST_DIR/r.json" 3)
+mkdir -p "$PVCI_HOME/artifacts/$F3/build"
+for i in $(seq 250); do echo "package $i" >"$PVCI_HOME/artifacts/$F3/build/p$i.txt"; done
+# What a whole publish would send: the same to a copy of the target.
+cp -a "$S" "$TEST_DIR/copy"
+read -r full _ <<<"$(published_count "$(pvci publish "$F3" --to "file://$TEST_DIR/copy" 2>&1)")"
+PVCI_PUBLISH_STOP_AFTER=230 pvci publish "$F3" >/dev/null 2>&1
+is "a long publish killed after 230 files" "$?" 137
+read -r up _ <<<"$(published_count "$(pvci publish "$F3" 2>&1)")"
+is "the next publish sends all but the 200 the manifest listed" "$up" "$((full - 200))"
+is "every file of the three flights has its hash" "$(cd "$S" && jq -r '.files | to_entries[] | "\(.value)  \(.key)"' .pvci-manifest | sha256sum -c --quiet 2>&1 | wc -l):$(find "$S" -type f ! -name .pvci-manifest | wc -l)" \
+	"0:$(jq '.files | length' "$S/.pvci-manifest")"
