@@ -635,7 +635,7 @@ publish_flight(struct db *db, long flight, const struct publish_opts *o, struct 
 		if (k > 0) {	/* the job's history, which its page links to */
 			const char *job = strrchr(pages[k], '/') + 1;
 
-			page = xasprintf("history/%s/%.*s", fi.branch, (int)strlen(job), job);
+			page = xasprintf("history/%s/%s", fi.branch, job);
 			if (rc != -2 && stage_page(db, o->staging, page, &l) < 0)
 				rc = -2;
 			free(page);
