@@ -27,6 +27,8 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_agent_entry,
 	&cmd_host_entry,
 	&cmd_pool_entry,
+	&cmd_daemon_entry,
+	&cmd_status_entry,
 	&cmd_publish_entry,
 	NULL,
 };

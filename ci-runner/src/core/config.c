@@ -176,6 +176,17 @@ static const struct config_key config_keys[] = {
 	  .help = "SOFTHSM2_CONF pvci writes and uses (its tokens next to it in softhsm/); "
 		  "empty: a token pvci does not manage (an HSM)",
 	  .may_be_empty = 1 },
+	{ .key = "service.listen", .type = CT_STR, .def = "127.0.0.1:8080",
+	  .help = "address pvci daemon's HTTP listener (pages, API, webhooks) listens on: "
+		  "ADDR:PORT, [ADDR6]:PORT; port 0 picks a free one" },
+	{ .key = "service.tick_ms", .type = CT_INT, .def = "500",
+	  .help = "milliseconds between two rounds of the daemon (triggers due, workers, "
+		  "finished flights)",
+	  .min = 10, .max = 60000 },
+	{ .key = "service.max_body", .type = CT_INT, .def = "1048576",
+	  .help = "largest request body the daemon reads (webhooks, POST /api/flights); "
+		  "larger ones get 413 unread",
+	  .min = 1024, .max = 104857600 },
 	{ .key = "pool.local_guests", .type = CT_INT, .def = "2",
 	  .help = "guests at once on the host 'local' (the pool when no \"hosts\" are given)",
 	  .min = 1, .max = 1024 },

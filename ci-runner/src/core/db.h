@@ -659,4 +659,19 @@ int db_job_host_needs(struct db *db, long flight, const char *job, int *needs_ho
 /* A job's earlier attempts as a JSON array (new reference), NULL on error. */
 json_t *db_job_attempts_json(struct db *db, long flight, const char *job);
 
+/*
+ * What follows a finished flight (retry, push gate, email) is done once:
+ * 1 when this process claimed flight now, 0 when it was claimed before or
+ * the flight has not finished, -1.
+ */
+int db_flight_verdict_claim_finished(struct db *db, long flight);
+/* Finished flights nobody claimed yet, oldest first, at most 100 (caller frees); 0 or -1. */
+int db_flights_unjudged(struct db *db, long **flights, int *count);
+
+/* pvci status: flights with queued jobs (flight, blessing, branch, queued), and
+ * the jobs preparing or running (flight, job, status, host, owner_pid,
+ * started); NULL on error (reported). */
+json_t *db_queue_json(struct db *db);
+json_t *db_running_json(struct db *db);
+
 #endif
