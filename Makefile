@@ -114,6 +114,7 @@ bench: pvci
 	bench/web
 	bench/sandbox
 	bench/pool-sched
+	bench/publish
 
 # The kill campaign at full length (50 kills, half on real guests; ~30 min).
 kill-campaign: pvci

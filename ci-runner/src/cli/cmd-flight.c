@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "db.h"
 #include "flight-create.h"
 #include "flight-diff.h"
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "mail-flight.h"
 #include "progress.h"
+#include "publish.h"
 #include "recover.h"
 #include "retry.h"
 #include "verdicts.h"
@@ -255,6 +257,12 @@ after_flight(struct instance *inst, long flight, enum run_outcome out)
 		if (db_flight_verdict_claim_finished(inst->db, retry) < 0 ||
 		    verdict_after_flight(inst, retry, stdout, &gate_failed) < 0)
 			return RUN_ERROR;
+	}
+	/* A failed publish is reported and changes neither the results nor the outcome. */
+	if (config_bool(inst->cfg, "publish.after_flight")) {
+		publish_instance(inst, flight, NULL, NULL);
+		if (retry > 0)
+			publish_instance(inst, retry, NULL, NULL);
 	}
 	/* A gate that could not do its work makes a pass an error. */
 	return gate_failed && out == RUN_PASS ? RUN_ERROR : out;

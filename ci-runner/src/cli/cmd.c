@@ -29,6 +29,7 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_pool_entry,
 	&cmd_daemon_entry,
 	&cmd_status_entry,
+	&cmd_publish_entry,
 	NULL,
 };
 

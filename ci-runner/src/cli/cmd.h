@@ -53,6 +53,7 @@ extern const struct cmd_entry cmd_host_entry;
 extern const struct cmd_entry cmd_pool_entry;
 extern const struct cmd_entry cmd_daemon_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_publish_entry;
 
 const struct cmd_entry *cmd_lookup(const char *name);
 const struct cmd_entry *const *cmd_table(void);

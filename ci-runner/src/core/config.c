@@ -210,6 +210,25 @@ static const struct config_key config_keys[] = {
 	  .help = "seconds a whole job may run (its always steps excepted), besides each "
 		  "step's own limit",
 	  .min = 1, .max = 604800 },
+	{ .key = "publish.url", .type = CT_STR, .def = NULL,
+	  .help = "where pvci publish sends a flight's pages, logs and artifacts: "
+		  "file:///PATH, sftp://HOST:PORT/PATH (key authentication) or "
+		  "https://HOST:PORT/PATH (WebDAV PUT and MKCOL); no password in it" },
+	{ .key = "publish.credentials_file", .type = CT_STR, .def = NULL,
+	  .help = "file (mode 0600, relative to the instance) with the target's "
+		  "{\"user\": ..., \"password\": ..., \"key\": PRIVATE_KEY_PATH}; unset: none" },
+	{ .key = "publish.ca_file", .type = CT_STR, .def = NULL,
+	  .help = "https target: the CA certificate(s) to trust, relative to the instance; "
+		  "unset: the system's" },
+	{ .key = "publish.known_hosts", .type = CT_STR, .def = NULL,
+	  .help = "sftp target: known_hosts file with the server's host key, relative to "
+		  "the instance (required for sftp)" },
+	{ .key = "publish.tries", .type = CT_INT, .def = "3",
+	  .help = "tries per file before a publish gives up (backoff between them)",
+	  .min = 1, .max = 20 },
+	{ .key = "publish.after_flight", .type = CT_BOOL, .def = "false",
+	  .help = "publish a flight when pvci flight run ends it (a failure is reported; "
+		  "the flight's results do not change)" },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
