@@ -352,7 +352,10 @@ mount -t xenfs xenfs /proc/xen || echo "rcS: cannot mount xenfs"
 i=0
 while [ ! -S /run/xenstored/socket ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 /usr/sbin/xen-init-dom0 || echo "rcS: xen-init-dom0 failed"
-/usr/sbin/xenconsoled --pid-file=/run/xen/xenconsoled.pid || echo "rcS: xenconsoled failed"
+# Guest consoles logged to /var/log/xen/console/guest-NAME.log, readable
+# over SSH (xl console wants a terminal).
+mkdir -p /var/log/xen/console
+/usr/sbin/xenconsoled --pid-file=/run/xen/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console || echo "rcS: xenconsoled failed"
 ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2 ||
 	echo "rcS: eth0 not configured"

@@ -92,13 +92,12 @@ xh_start(struct cmd_opts *opts, int argc, char **argv)
 	xo.emulator = config_str(inst->cfg, "toolstack.emulator");
 	xo.boot_timeout = (int)timeout;
 	if (xenhost_start(&xo) == 0) {
-		char *uri, *key, *kh;
+		struct xenhost_ssh ssh;
 
-		if (xenhost_ssh_opts(dir, &uri, &key, &kh) == 0)
-			printf("xen host '%s' running: dom0 at %s (key '%s')\n", domain, uri, key);
-		free(uri);
-		free(key);
-		free(kh);
+		if (xenhost_ssh_load(dir, &ssh) == 0)
+			printf("xen host '%s' running: dom0 at %s (key '%s')\n", domain, ssh.uri,
+			       ssh.key);
+		xenhost_ssh_release(&ssh);
 		rc = EXIT_PASS;
 	}
 	instance_close(inst);
@@ -158,20 +157,20 @@ static struct toolstack *
 host_toolstack(const struct instance *inst, int shutdown_timeout)
 {
 	struct toolstack_opts o = { .backend = "xl", .domain_type = "xen" };
-	char *dir = state_dir(inst), *uri, *key, *kh, *xl_dir = path_join(dir, "xl");
+	char *dir = state_dir(inst), *xl_dir = path_join(dir, "xl");
 	struct toolstack *ts = NULL;
+	struct xenhost_ssh ssh;
 
-	if (xenhost_ssh_opts(dir, &uri, &key, &kh) == 0) {
-		o.uri = uri;
-		o.ssh_key = key;
-		o.ssh_known_hosts = kh;
+	if (xenhost_ssh_load(dir, &ssh) == 0) {
+		o.uri = ssh.uri;
+		o.ssh_key = ssh.key;
+		o.ssh_known_hosts = ssh.known_hosts;
+		o.ssh_control = ssh.control;
 		o.state_dir = xl_dir;
 		o.shutdown_timeout = shutdown_timeout;
 		ts = toolstack_open(&o);
 	}
-	free(uri);
-	free(key);
-	free(kh);
+	xenhost_ssh_release(&ssh);
 	free(xl_dir);
 	free(dir);
 	return ts;

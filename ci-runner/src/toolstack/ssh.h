@@ -16,7 +16,16 @@ struct ssh_target {
 	const char *port;
 	const char *key;
 	const char *known_hosts;
+	/*
+	 * A control socket shared by the calls (ControlMaster=auto, the
+	 * master lingering ControlPersist seconds), or NULL. Under TCG the
+	 * key exchange alone takes seconds; a command on the shared
+	 * connection, none.
+	 */
+	const char *control;
 };
+
+#define SSH_CONTROL_PERSIST "120"
 
 #define SSH_LINK_FAILED 255	/* ssh's own status: no link, or it died */
 
@@ -31,5 +40,8 @@ int ssh_run(const struct ssh_target *t, const char *cmd, const struct proc_opts 
 
 /* As ssh_run, argv quoted word by word. */
 int ssh_run_argv(const struct ssh_target *t, const char *const argv[], const struct proc_opts *o);
+
+/* Stops the control master of t (ssh -O exit), if one runs. */
+void ssh_control_exit(const struct ssh_target *t);
 
 #endif

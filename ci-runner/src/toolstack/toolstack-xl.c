@@ -45,6 +45,7 @@ struct xl_priv {
 	char *ssh_port;
 	char *ssh_key;
 	char *ssh_known_hosts;
+	char *ssh_control;
 	int shutdown_timeout;
 };
 
@@ -88,7 +89,7 @@ xl_exec(struct toolstack *ts, const char *what, const char *const argv[], const 
 		}
 	{
 		struct ssh_target t = { p->ssh_target, p->ssh_port, p->ssh_key,
-					p->ssh_known_hosts };
+					p->ssh_known_hosts, p->ssh_control };
 
 		rc = ssh_run(&t, cmd.buf, &o);
 	}
@@ -195,6 +196,7 @@ xl_open(struct toolstack *ts, const struct toolstack_opts *opts)
 		}
 		p->ssh_key = xstrdup(opts->ssh_key);
 		p->ssh_known_hosts = xstrdup(opts->ssh_known_hosts);
+		p->ssh_control = opts->ssh_control ? xstrdup(opts->ssh_control) : NULL;
 	} else if (opts->uri && *opts->uri) {
 		errorx("toolstack 'xl': uri '%s' is not ssh://USER@HOST:PORT", opts->uri);
 		goto fail;
@@ -218,6 +220,7 @@ xl_close(struct toolstack *ts)
 	free(p->ssh_port);
 	free(p->ssh_key);
 	free(p->ssh_known_hosts);
+	free(p->ssh_control);
 	free(p);
 	ts->priv = NULL;
 }

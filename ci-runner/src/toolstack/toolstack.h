@@ -62,6 +62,7 @@ struct toolstack_opts {
 	 */
 	const char *ssh_key;
 	const char *ssh_known_hosts;
+	const char *ssh_control;	/* a shared connection's socket, or NULL */
 	/* toolstack_shutdown's bound in seconds for xl before destroy (0: 60). */
 	int shutdown_timeout;
 };

@@ -300,15 +300,27 @@ report_console_tail(const char *dir)
 	free(path);
 }
 
+void
+xenhost_ssh_release(struct xenhost_ssh *ssh)
+{
+	free(ssh->uri);
+	free(ssh->target);
+	free(ssh->port);
+	free(ssh->key);
+	free(ssh->known_hosts);
+	free(ssh->control);
+	memset(ssh, 0, sizeof(*ssh));
+}
+
 int
-xenhost_ssh_opts(const char *state_dir, char **uri, char **key, char **known_hosts)
+xenhost_ssh_load(const char *state_dir, struct xenhost_ssh *ssh)
 {
 	char *path = state_file(state_dir, "host.json");
 	json_error_t jerr;
 	json_t *root;
 	json_int_t port;
 
-	*uri = *key = *known_hosts = NULL;
+	memset(ssh, 0, sizeof(*ssh));
 	if (!file_exists(path)) {
 		errorx("no Xen host runs from '%s' (no host.json: start it first)", state_dir);
 		free(path);
@@ -322,33 +334,58 @@ xenhost_ssh_opts(const char *state_dir, char **uri, char **key, char **known_hos
 		free(path);
 		return -1;
 	}
-	*uri = xasprintf("ssh://%s@%s:%d", HOST_USER, HOST_ADDR, (int)port);
-	*key = state_file(state_dir, "id_ed25519");
-	*known_hosts = state_file(state_dir, "known_hosts");
+	ssh->uri = xasprintf("ssh://%s@%s:%d", HOST_USER, HOST_ADDR, (int)port);
+	ssh->target = xstrdup(HOST_USER "@" HOST_ADDR);
+	ssh->port = xasprintf("%d", (int)port);
+	ssh->key = state_file(state_dir, "id_ed25519");
+	ssh->known_hosts = state_file(state_dir, "known_hosts");
+	ssh->control = state_file(state_dir, "ssh.ctl");
 	json_decref(root);
 	free(path);
 	return 0;
 }
 
-/* Polls dom0 with "xl info" over SSH until it answers or the host VM stops. */
+/* 1 while the host VM runs, 0 when it stopped or libvirt cannot say. */
 static int
-wait_dom0(const struct xenhost_opts *o, struct toolstack *lv, struct ts_domain *vm)
+vm_running(const struct xenhost_opts *o)
+{
+	struct toolstack_opts lo = { .backend = "libvirt", .uri = o->uri,
+				     .domain_type = o->domain_type ? o->domain_type : "qemu" };
+	struct toolstack *lv = toolstack_open(&lo);
+	struct ts_domain *vm = NULL;
+	enum ts_state st = TS_STATE_OTHER;
+
+	if (lv && toolstack_lookup(lv, o->domain, &vm) == 1)
+		toolstack_state(vm, &st);
+	ts_domain_free(vm);
+	toolstack_close(lv);
+	return st == TS_STATE_RUNNING;
+}
+
+/*
+ * Polls dom0 with "xl info" over SSH until it answers or the host VM
+ * stops. An attempt may take ConnectTimeout (the port forward accepts
+ * before dom0 listens), longer than a libvirt connection's keepalive lets
+ * it sit idle: each look at the VM opens a connection of its own.
+ */
+static int
+wait_dom0(const struct xenhost_opts *o)
 {
 	struct toolstack_opts xo = { .backend = "xl", .domain_type = "xen" };
-	char *xl_dir = state_file(o->state_dir, "xl"), *uri, *key, *kh;
+	char *xl_dir = state_file(o->state_dir, "xl");
+	struct xenhost_ssh ssh;
 	int timeout = o->boot_timeout > 0 ? o->boot_timeout : 900, rc = -1, fd, saved;
 	double t0 = now_monotonic();
 	struct toolstack *xl = NULL;
-	enum ts_state st;
 
-	(void)lv;
-	if (xenhost_ssh_opts(o->state_dir, &uri, &key, &kh) < 0) {
+	if (xenhost_ssh_load(o->state_dir, &ssh) < 0) {
 		free(xl_dir);
 		return -1;
 	}
-	xo.uri = uri;
-	xo.ssh_key = key;
-	xo.ssh_known_hosts = kh;
+	xo.uri = ssh.uri;
+	xo.ssh_key = ssh.key;
+	xo.ssh_known_hosts = ssh.known_hosts;
+	/* Not the shared connection: a master made before sshd listens fails. */
 	xo.state_dir = xl_dir;
 	xl = toolstack_open(&xo);
 	if (xl == NULL)
@@ -366,7 +403,7 @@ wait_dom0(const struct xenhost_opts *o, struct toolstack *lv, struct ts_domain *
 			rc = 0;
 			break;
 		}
-		if (toolstack_state(vm, &st) < 0 || st != TS_STATE_RUNNING) {
+		if (!vm_running(o)) {
 			errorx("Xen host VM '%s' stopped while dom0 was booting", o->domain);
 			break;
 		}
@@ -381,12 +418,10 @@ wait_dom0(const struct xenhost_opts *o, struct toolstack *lv, struct ts_domain *
 	close(saved);
 	if (rc == 0)
 		fprintf(stderr, "pvci: Xen host '%s' ready in %.1f s (dom0 on %s)\n", o->domain,
-			now_monotonic() - t0, uri);
+			now_monotonic() - t0, ssh.uri);
 out:
 	toolstack_close(xl);
-	free(uri);
-	free(key);
-	free(kh);
+	xenhost_ssh_release(&ssh);
 	free(xl_dir);
 	return rc;
 }
@@ -442,12 +477,19 @@ xenhost_start(const struct xenhost_opts *o)
 		goto out;
 	json = xasprintf("{\"domain\": \"%s\", \"uri\": \"%s\", \"port\": %d, \"started\": %ld}\n",
 			 o->domain, o->uri, port, now_seconds());
-	if (write_file_atomic(hj, json, strlen(json), 0644) < 0 || toolstack_start(vm) < 0 ||
-	    wait_dom0(o, lv, vm) < 0) {
-		report_console_tail(o->state_dir);
-		toolstack_destroy(vm);
+	if (write_file_atomic(hj, json, strlen(json), 0644) < 0 || toolstack_start(vm) < 0) {
 		toolstack_undefine(vm);
 		unlink(hj);
+		goto out;
+	}
+	/* Not held open while dom0 boots (see wait_dom0). */
+	ts_domain_free(vm);
+	vm = NULL;
+	toolstack_close(lv);
+	lv = NULL;
+	if (wait_dom0(o) < 0) {
+		report_console_tail(o->state_dir);
+		xenhost_stop(o->state_dir);
 		goto out;
 	}
 	rc = 0;
@@ -472,6 +514,7 @@ xenhost_stop(const char *state_dir)
 	struct toolstack_opts lo = { .backend = "libvirt" };
 	struct toolstack *lv = NULL;
 	struct ts_domain *vm = NULL;
+	struct xenhost_ssh ssh;
 	json_error_t jerr;
 	json_t *root = NULL;
 	const char *domain;
@@ -487,6 +530,13 @@ xenhost_stop(const char *state_dir)
 	if (domain == NULL || lo.uri == NULL || !name_is_valid(domain)) {
 		errorx("'%s': no valid domain and uri", hj);
 		goto out;
+	}
+	if (xenhost_ssh_load(state_dir, &ssh) == 0) {
+		struct ssh_target t = { ssh.target, ssh.port, ssh.key, ssh.known_hosts,
+					ssh.control };
+
+		ssh_control_exit(&t);
+		xenhost_ssh_release(&ssh);
 	}
 	lv = toolstack_open(&lo);
 	if (lv == NULL)
@@ -512,17 +562,19 @@ out:
 int
 xenhost_run(const char *state_dir, const char *const argv[])
 {
-	char *uri, *key, *kh, *out = NULL;
 	struct proc_opts o = { .out_fd = 2, .timeout = 600, .capture_max = 64 * 1024 * 1024 };
+	struct xenhost_ssh ssh;
 	struct ssh_target t;
+	char *out = NULL;
 	int rc;
 
-	if (xenhost_ssh_opts(state_dir, &uri, &key, &kh) < 0)
+	if (xenhost_ssh_load(state_dir, &ssh) < 0)
 		return -1;
-	t.target = HOST_USER "@" HOST_ADDR;
-	t.port = strrchr(uri, ':') + 1;
-	t.key = key;
-	t.known_hosts = kh;
+	t.target = ssh.target;
+	t.port = ssh.port;
+	t.key = ssh.key;
+	t.known_hosts = ssh.known_hosts;
+	t.control = ssh.control;
 	/* stdout goes to the caller's: "xenhost run xl list -l | jq" works. */
 	o.capture = &out;
 	rc = ssh_run_argv(&t, argv, &o);
@@ -535,8 +587,6 @@ xenhost_run(const char *state_dir, const char *const argv[])
 		errorx("Xen host in '%s': the SSH link to dom0 failed", state_dir);
 	else if (rc == 127)
 		errorx("Xen host in '%s': '%s' not found in dom0", state_dir, argv[0]);
-	free(uri);
-	free(key);
-	free(kh);
+	xenhost_ssh_release(&ssh);
 	return rc;
 }

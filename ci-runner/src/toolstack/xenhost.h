@@ -12,6 +12,7 @@
  *   initrd.img                   the image's initramfs + a cpio with the keys
  *   console.log                  Xen's and dom0's serial console
  *   host.json                    domain, libvirt uri, port (while it runs)
+ *   ssh.ctl                      the shared SSH connection (ControlMaster)
  */
 #ifndef PVCI_XENHOST_H
 #define PVCI_XENHOST_H
@@ -42,13 +43,19 @@ int xenhost_start(const struct xenhost_opts *opts);
  */
 int xenhost_stop(const char *state_dir);
 
-/*
- * What the xl backend needs to reach a running host's dom0: fills uri
- * ("ssh://root@127.0.0.1:PORT"), ssh_key and ssh_known_hosts of opts with
- * strings the caller frees (*uri, *key, *known_hosts). 0, or -1 when no
- * host runs from state_dir.
- */
-int xenhost_ssh_opts(const char *state_dir, char **uri, char **key, char **known_hosts);
+/* How to reach a running host's dom0 (strings owned by the struct). */
+struct xenhost_ssh {
+	char *uri;		/* "ssh://root@127.0.0.1:PORT", for the xl backend */
+	char *target;		/* "root@127.0.0.1" */
+	char *port;
+	char *key;
+	char *known_hosts;
+	char *control;		/* the shared SSH connection's socket */
+};
+
+/* Fills ssh from state_dir/host.json: 0, or -1 when no host runs there. */
+int xenhost_ssh_load(const char *state_dir, struct xenhost_ssh *ssh);
+void xenhost_ssh_release(struct xenhost_ssh *ssh);
 
 /*
  * Runs argv in dom0 of the host running from state_dir, its output on this

@@ -352,7 +352,9 @@ test_xl_ssh(void **state)
 		assert_non_null(strstr(text, "StrictHostKeyChecking=yes\n"));
 		assert_non_null(strstr(text, "UserKnownHostsFile=/k/known hosts\n"));
 		assert_non_null(strstr(text, "-i\n/k/id\n"));
-		assert_non_null(strstr(text, "-p\n2222\nroot@127.0.0.1\n--\n'xl' 'info'\n"));
+		assert_non_null(strstr(text, "-p\n2222\n"));
+		assert_non_null(strstr(text, "ControlMaster=no\n"));
+		assert_non_null(strstr(text, "\nroot@127.0.0.1\n--\n'xl' 'info'\n"));
 		free(text);
 	}
 	assert_int_equal(toolstack_lookup(ts, "pvci-5-x", &dom), 1);
