@@ -34,7 +34,7 @@ die() { log "$*"; exit 1; }
 [ $# = 1 ] || die "usage: build.sh OUTDIR"
 [ "$(id -u)" = 0 ] || die "must run as root"
 
-for tool in apt-get apt-cache dpkg-deb cpio gzip qemu-img sha256sum ldd ldconfig; do
+for tool in apt-get apt-cache dpkg-deb cpio gzip qemu-img sha256sum ldd ldconfig file; do
 	command -v "$tool" >/dev/null || die "'$tool' is missing"
 done
 busybox=/bin/busybox
