@@ -307,7 +307,13 @@ EOF
 
 # A vif hotplug script that attaches nothing: the vif's xenstore handshake
 # runs (netback and netfront connect) without a bridge or a network.
-printf '#!/bin/sh\nexit 0\n' >"$root/etc/xen/scripts/vif-pvci-null"
+# netback stays in init-wait until the script says hotplug-status
+# "connected", as vif-bridge does.
+printf '%s\n' '#!/bin/sh' \
+	'case $1 in' \
+	'online|add) /usr/bin/xenstore-write "$XENBUS_PATH/hotplug-status" connected ;;' \
+	'offline|remove) /usr/bin/xenstore-rm "$XENBUS_PATH/hotplug-status" 2>/dev/null ;;' \
+	'esac' 'exit 0' >"$root/etc/xen/scripts/vif-pvci-null"
 chmod 0755 "$root/etc/xen/scripts/vif-pvci-null"
 
 cat >"$root/etc/ssh/sshd_config" <<'EOF'
