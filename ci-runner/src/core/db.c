@@ -1159,8 +1159,9 @@ db_job_json(struct db *db, long flight, const char *job)
 	size_t i;
 	int rc;
 
-	st = query(db, "SELECT flight, job, status, host, note, started, finished FROM jobs "
-		   "WHERE flight = ? AND job = ?", "is", flight, job);
+	st = query(db, "SELECT flight, job, status, host, note, started, finished, attempt, "
+		   "needs_host, needs_flags FROM jobs WHERE flight = ? AND job = ?", "is",
+		   flight, job);
 	if (!st)
 		return NULL;
 	rc = step_row(db, st);
@@ -1187,6 +1188,8 @@ db_job_json(struct db *db, long flight, const char *job)
 	if (set_or_fail(obj, "runvars", runvars) < 0)
 		goto fail;
 	json_object_set_new(obj, "runvars_synth", synth);
+	if (set_or_fail(obj, "attempts", db_job_attempts_json(db, flight, job)) < 0)
+		goto fail;
 
 	steps = rows_json(db, query(db, "SELECT stepno, step, testid, status, always, timeout, "
 				    "note, started, finished FROM steps WHERE flight = ? AND "
@@ -1225,7 +1228,9 @@ db_flight_json(struct db *db, long flight)
 
 	st = query(db, "SELECT flight, branch, blessing, intended, recipe, created, started, "
 		   "finished, retry_of, (SELECT max(r.flight) FROM flights r "
-		   "WHERE r.retry_of = f.flight) AS retried_in FROM flights f WHERE flight = ?",
+		   "WHERE r.retry_of = f.flight) AS retried_in, o.requester, o.triggered_by, "
+		   "o.trigger_key FROM flights f LEFT JOIN flight_origin o USING (flight) "
+		   "WHERE flight = ?",
 		   "i", flight);
 	if (!st)
 		return NULL;
@@ -2274,4 +2279,933 @@ fail:
 	free(*created);
 	*flights = *created = NULL;
 	return -1;
+}
+
+/*
+ * The service's triggers (migration 0008): a flight's origin, the queued
+ * flight a push is coalesced into, revisions already tested, schedules.
+ */
+int
+db_flight_set_origin(struct db *db, long flight, const char *requester,
+		     const char *triggered_by, const char *trigger_key)
+{
+	return exec_stmt(db, "INSERT OR REPLACE INTO flight_origin (flight, requester, "
+			 "triggered_by, trigger_key) VALUES (?, ?, ?, ?)", "isss", flight, requester,
+			 triggered_by, trigger_key) < 0 ? -1 : 0;
+}
+
+int
+db_flight_origin(struct db *db, long flight, struct db_flight_origin *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	st = query(db, "SELECT o.requester, o.triggered_by, o.trigger_key FROM flights f "
+		   "LEFT JOIN flight_origin o ON o.flight = f.flight WHERE f.flight = ?", "i", flight);
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		out->requester = col_text(st, 0);
+		out->triggered_by = col_text(st, 1);
+		out->trigger_key = col_text(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc == 0)
+		return errorx("no flight %ld", flight);
+	return rc < 0 ? -1 : 0;
+}
+
+void
+db_flight_origin_release(struct db_flight_origin *o)
+{
+	if (!o)
+		return;
+	free(o->requester);
+	free(o->triggered_by);
+	free(o->trigger_key);
+	memset(o, 0, sizeof(*o));
+}
+
+/* A flight none of whose jobs has left the queue, and that never started. */
+#define FLIGHT_STILL_QUEUED(f) \
+	"(SELECT started FROM flights WHERE flight = " f ") IS NULL AND NOT EXISTS " \
+	"(SELECT 1 FROM jobs j WHERE j.flight = " f " AND j.status <> 'queued')"
+
+long
+db_trigger_queued_flight(struct db *db, const char *triggered_by, const char *key)
+{
+	/* Only the newest: the history of the branch is not scanned on every poll. */
+	return first_long(db, query(db, "SELECT n.flight FROM (SELECT o.flight FROM "
+		"flight_origin o WHERE o.triggered_by = ?1 AND o.trigger_key = ?2 "
+		"ORDER BY o.flight DESC LIMIT 1) n WHERE " FLIGHT_STILL_QUEUED("n.flight"),
+		"ss", triggered_by, key));
+}
+
+long
+db_trigger_flight_at(struct db *db, const char *triggered_by, const char *key,
+		     const char *tree, const char *revision)
+{
+	return first_long(db, query(db, "SELECT o.flight FROM flight_origin o JOIN runvars r "
+		"ON r.flight = o.flight WHERE o.triggered_by = ? AND o.trigger_key = ? "
+		"AND r.name = 'revision_' || ? AND r.value = ? ORDER BY o.flight DESC LIMIT 1",
+		"ssss", triggered_by, key, tree, revision));
+}
+
+int
+db_flight_move_revision(struct db *db, long flight, const char *tree, const char *revision)
+{
+	char *rv_name = xasprintf("revision_%s", tree), *tree_name = xasprintf("tree_%s", tree);
+	long queued;
+	int rc = -1;
+
+	if (db_begin(db) < 0)
+		goto out;
+	/* Checked inside the transaction: a worker may have claimed a job since. */
+	queued = first_long(db, query(db, "SELECT 1 WHERE " FLIGHT_STILL_QUEUED("?1"), "i",
+				      flight));
+	if (queued <= 0) {
+		db_rollback(db);
+		rc = queued < 0 ? -1 : 0;
+		goto out;
+	}
+	/* Every job that uses the tree, including one whose revision was unresolved. */
+	if (exec_stmt(db, "INSERT INTO runvars (flight, job, name, value, synth) "
+		      "SELECT flight, job, ?, ?, 0 FROM runvars WHERE flight = ? AND name = ? "
+		      "ON CONFLICT (flight, job, name) DO UPDATE SET value = excluded.value",
+		      "ssis", rv_name, revision, flight, tree_name) < 0) {
+		db_rollback(db);
+		goto out;
+	}
+	rc = db_commit(db) < 0 ? -1 : 1;
+out:
+	free(rv_name);
+	free(tree_name);
+	return rc;
+}
+
+/* Collects flight numbers (column 0) into a grown array. */
+struct long_list {
+	long *v;
+	int n;
+};
+
+static int
+long_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct long_list *l = arg;
+
+	(void)db;
+	l->v = grow(l->v, l->n, sizeof(*l->v));
+	l->v[l->n++] = col_long(st, 0);
+	return 0;
+}
+
+int
+db_trigger_passed_flights(struct db *db, const char *triggered_by, const char *key,
+			  int limit, long **flights, int *count)
+{
+	struct long_list l = { NULL, 0 };
+
+	*flights = NULL;
+	*count = 0;
+	if (each_row(db, query(db, "SELECT f.flight FROM flight_origin o JOIN flights f "
+		"ON f.flight = o.flight WHERE o.triggered_by = ? "
+		"AND o.trigger_key = ? AND f.finished IS NOT NULL "
+		"AND EXISTS (SELECT 1 FROM jobs j WHERE j.flight = f.flight) "
+		"AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.flight = f.flight "
+		"AND j.status <> 'pass') ORDER BY f.flight DESC LIMIT ?", "ssi",
+		triggered_by, key, (long)limit), long_row, &l) < 0) {
+		free(l.v);
+		return -1;
+	}
+	*flights = l.v;
+	*count = l.n;
+	return 0;
+}
+
+int
+db_trigger_last_fire(struct db *db, const char *name, long *last_fire, char **note)
+{
+	sqlite3_stmt *st = query(db, "SELECT last_fire, note FROM trigger_state WHERE name = ?",
+				 "s", name);
+	int rc;
+
+	*last_fire = 0;
+	if (note)
+		*note = NULL;
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0)
+		*last_fire = col_long(st, 0);
+	if (rc > 0 && note)
+		*note = col_text(st, 1);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_trigger_fire_set(struct db *db, const char *name, long slot, long flight,
+		    const char *note)
+{
+	return exec_stmt(db, "INSERT OR REPLACE INTO trigger_state (name, last_fire, flight, "
+			 "note, recorded) VALUES (?, ?, nullif(?, 0), ?, ?)", "siisi", name,
+			 slot, flight, note, now_seconds()) < 0 ? -1 : 0;
+}
+
+/* pvci flight watch: the rows it compares from one poll to the next. */
+static int
+watch_job_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct db_watch *w = arg;
+	struct db_watch_job *j;
+
+	w->jobs = grow(w->jobs, w->njobs, sizeof(*w->jobs));
+	j = &w->jobs[w->njobs++];
+	memset(j, 0, sizeof(*j));
+	j->job = col_text(st, 0);
+	j->note = col_text(st, 2);
+	j->finished = col_long(st, 3);
+	return col_status(db, st, 1, &j->status);
+}
+
+static int
+watch_step_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct db_watch *w = arg;
+	struct db_watch_step *s;
+
+	w->steps = grow(w->steps, w->nsteps, sizeof(*w->steps));
+	s = &w->steps[w->nsteps++];
+	memset(s, 0, sizeof(*s));
+	s->job = col_text(st, 0);
+	s->stepno = sqlite3_column_int(st, 1);
+	s->testid = col_text(st, 2);
+	s->note = col_text(st, 4);
+	s->started = col_long(st, 5);
+	s->finished = col_long(st, 6);
+	return col_status(db, st, 3, &s->status);
+}
+
+struct db_watch *
+db_watch_read(struct db *db, long flight)
+{
+	struct db_watch *w = xcalloc(1, sizeof(*w));
+	sqlite3_stmt *st;
+	int rc;
+
+	w->flight = flight;
+	st = query(db, "SELECT coalesce(started, 0), coalesce(finished, 0), created "
+		   "FROM flights WHERE flight = ?", "i", flight);
+	if (!st)
+		goto fail;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		w->started = col_long(st, 0);
+		w->finished = col_long(st, 1);
+		w->created = col_long(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc == 0)
+		errorx("no flight %ld", flight);
+	if (rc <= 0)
+		goto fail;
+	if (each_row(db, query(db, "SELECT job, status, note, coalesce(finished, 0) FROM jobs WHERE flight = ? "
+			       "ORDER BY ordinal", "i", flight), watch_job_row, w) < 0 ||
+	    each_row(db, query(db, "SELECT s.job, s.stepno, s.testid, s.status, s.note, "
+			       "coalesce(s.started, 0), coalesce(s.finished, 0) FROM steps s "
+			       "JOIN jobs j USING (flight, job) WHERE s.flight = ? "
+			       "ORDER BY j.ordinal, s.stepno", "i", flight), watch_step_row, w) < 0)
+		goto fail;
+	return w;
+fail:
+	db_watch_free(w);
+	return NULL;
+}
+
+void
+db_watch_free(struct db_watch *w)
+{
+	int i;
+
+	if (!w)
+		return;
+	for (i = 0; i < w->njobs; i++) {
+		free(w->jobs[i].job);
+		free(w->jobs[i].note);
+	}
+	for (i = 0; i < w->nsteps; i++) {
+		free(w->steps[i].job);
+		free(w->steps[i].testid);
+		free(w->steps[i].note);
+	}
+	free(w->jobs);
+	free(w->steps);
+	free(w);
+}
+
+json_t *
+db_branches_json(struct db *db)
+{
+	return rows_json(db, query(db, "SELECT branch, count(*) AS flights, max(flight) AS latest "
+				   "FROM flights GROUP BY branch ORDER BY branch", ""));
+}
+
+json_t *
+db_job_history_json(struct db *db, const char *branch, const char *job, const char *host,
+		    long limit)
+{
+	return rows_json(db, query(db,
+		"SELECT j.flight, f.branch, f.blessing, j.job, j.status, j.host, j.started, j.finished, "
+		"(SELECT s.testid FROM steps s WHERE s.flight = j.flight AND s.job = j.job AND "
+		" s.status IN ('fail','broken') ORDER BY s.stepno LIMIT 1) AS failing_step, "
+		"(SELECT group_concat(substr(r.name, 10) || '=' || r.value, ' ') FROM "
+		" (SELECT name, value FROM runvars WHERE flight = j.flight AND job = j.job AND "
+		"  name GLOB 'revision_*' ORDER BY name) r) AS revisions "
+		"FROM jobs j JOIN flights f USING (flight) "
+		"WHERE (?1 IS NULL OR (f.branch = ?1 AND j.job = ?2)) AND (?3 IS NULL OR j.host = ?3) "
+		"ORDER BY j.flight DESC LIMIT ?4", "sssi", branch, job, host, limit));
+}
+
+json_t *
+db_metric_series_json(struct db *db, const char *branch)
+{
+	return rows_json(db, query(db,
+		"SELECT m.flight, m.job, s.testid AS step, s.status, m.metric, m.value, m.unit "
+		"FROM measurements m JOIN steps s USING (flight, job, stepno) "
+		"JOIN flights f ON f.flight = m.flight "
+		"WHERE f.branch = ? AND f.blessing = 'real' "
+		"ORDER BY m.job, m.metric, m.flight, m.id", "s", branch));
+}
+
+int
+db_job_neighbours(struct db *db, const char *branch, long flight, const char *job,
+		  long *prev, long *next)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*prev = *next = 0;
+	st = query(db, "SELECT "
+		   "(SELECT max(f.flight) FROM flights f JOIN jobs j USING (flight) "
+		   " WHERE f.branch = ?1 AND j.job = ?2 AND f.flight < ?3), "
+		   "(SELECT min(f.flight) FROM flights f JOIN jobs j USING (flight) "
+		   " WHERE f.branch = ?1 AND j.job = ?2 AND f.flight > ?3)", "ssi",
+		   branch, job, flight);
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		*prev = (long)sqlite3_column_int64(st, 0);
+		*next = (long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+long
+db_data_version(struct db *db)
+{
+	sqlite3_stmt *st = query(db, "PRAGMA data_version", "");
+	long v = -1;
+
+	if (!st)
+		return -1;
+	if (step_row(db, st) > 0)
+		v = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+db_catalog_uses(struct db *db, const char *sha256, struct db_catalog_use **out, int *count)
+{
+	sqlite3_stmt *st = query(db,
+		"SELECT a.flight, a.job, j.status, f.branch, 0 FROM artifacts a "
+		"JOIN jobs j ON j.flight = a.flight AND j.job = a.job "
+		"JOIN flights f ON f.flight = a.flight "
+		"WHERE a.sha256 = ? AND a.kind = 'catalog' "
+		"UNION ALL "
+		"SELECT r.flight, r.job, j.status, f.branch, 1 FROM runvars r "
+		"JOIN jobs j ON j.flight = r.flight AND j.job = r.job "
+		"JOIN flights f ON f.flight = r.flight "
+		"WHERE r.name = 'installed_catalog' AND r.value = ? "
+		"ORDER BY 1, 5, 2", "ss", sha256, sha256);
+	struct db_catalog_use *u = NULL;
+	int n = 0, rc;
+
+	*out = NULL;
+	*count = 0;
+	if (!st)
+		return -1;
+	while ((rc = step_row(db, st)) > 0) {
+		u = grow(u, n, sizeof(*u));
+		u[n].flight = (long)sqlite3_column_int64(st, 0);
+		u[n].job = col_text(st, 1);
+		u[n].status = col_text(st, 2);
+		u[n].branch = col_text(st, 3);
+		u[n].tested = sqlite3_column_int(st, 4);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		db_catalog_uses_free(u, n);
+		return -1;
+	}
+	*out = u;
+	*count = n;
+	return 0;
+}
+
+void
+db_catalog_uses_free(struct db_catalog_use *u, int count)
+{
+	int i;
+
+	for (i = 0; i < count; i++) {
+		free(u[i].job);
+		free(u[i].status);
+		free(u[i].branch);
+	}
+	free(u);
+}
+
+/* The host pool (migration 0007). */
+
+int
+db_host_sync(struct db *db, const char *name, const char *toolstack, const char *uri,
+	     const char *domain_type)
+{
+	return exec_stmt(db, "INSERT INTO hosts (name, toolstack, uri, domain_type) "
+			 "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+			 "toolstack = excluded.toolstack, uri = excluded.uri, "
+			 "domain_type = excluded.domain_type WHERE toolstack IS NOT excluded.toolstack "
+			 "OR uri IS NOT excluded.uri OR domain_type IS NOT excluded.domain_type",
+			 "ssss", name, toolstack, uri ? uri : "", domain_type) < 0 ? -1 : 0;
+}
+
+int
+db_host_set_enabled(struct db *db, const char *name, int enabled, const char *reason)
+{
+	int n;
+
+	if (enabled)
+		n = exec_stmt(db, "UPDATE hosts SET enabled = 1, disabled_reason = NULL, "
+			      "disabled_at = NULL, broken_streak = 0, broken_jobs = NULL "
+			      "WHERE name = ?", "s", name);
+	else
+		n = exec_stmt(db, "UPDATE hosts SET enabled = 0, disabled_reason = ?, "
+			      "disabled_at = ? WHERE name = ?", "sis", reason, now_seconds(), name);
+	if (n == 0)
+		return errorx("no host '%s' in the database", name);
+	return n < 0 ? -1 : 0;
+}
+
+struct host_rows {
+	struct db_host_state *h;
+	int n;
+};
+
+static int
+host_state_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct host_rows *r = arg;
+	struct db_host_state *h;
+
+	(void)db;
+	r->h = grow(r->h, r->n, sizeof(*r->h));
+	h = &r->h[r->n++];
+	h->name = col_text(st, 0);
+	h->enabled = sqlite3_column_int(st, 1);
+	h->reason = col_text(st, 2);
+	h->disabled_at = (long)sqlite3_column_int64(st, 3);
+	h->broken_streak = sqlite3_column_int(st, 4);
+	h->broken_jobs = col_text(st, 5);
+	return 0;
+}
+
+int
+db_hosts_state(struct db *db, struct db_host_state **out, int *count)
+{
+	struct host_rows r = { NULL, 0 };
+
+	if (each_row(db, query(db, "SELECT name, enabled, disabled_reason, "
+			       "coalesce(disabled_at, 0), broken_streak, broken_jobs FROM hosts "
+			       "ORDER BY name", ""), host_state_row, &r) < 0) {
+		db_hosts_state_free(r.h, r.n);
+		return -1;
+	}
+	*out = r.h;
+	*count = r.n;
+	return 0;
+}
+
+void
+db_hosts_state_free(struct db_host_state *h, int count)
+{
+	int i;
+
+	if (!h)
+		return;
+	for (i = 0; i < count; i++) {
+		free(h[i].name);
+		free(h[i].reason);
+		free(h[i].broken_jobs);
+	}
+	free(h);
+}
+
+struct lease_rows {
+	struct db_lease *l;
+	int n;
+};
+
+static int
+lease_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct lease_rows *r = arg;
+	struct db_lease *l;
+
+	(void)db;
+	r->l = grow(r->l, r->n, sizeof(*r->l));
+	l = &r->l[r->n++];
+	memset(l, 0, sizeof(*l));
+	l->flight = (long)sqlite3_column_int64(st, 0);
+	l->job = col_text(st, 1);
+	l->host = col_text(st, 2);
+	l->memory_mib = (long)sqlite3_column_int64(st, 3);
+	l->since = (long)sqlite3_column_int64(st, 4);
+	l->owner.flight = l->flight;
+	l->owner.pid = (long)sqlite3_column_int64(st, 5);
+	l->owner.pid_start = (unsigned long long)sqlite3_column_int64(st, 6);
+	snprintf(l->owner.host, sizeof(l->owner.host), "%s",
+		 (const char *)sqlite3_column_text(st, 7));
+	snprintf(l->owner.boot_id, sizeof(l->owner.boot_id), "%s",
+		 (const char *)sqlite3_column_text(st, 8));
+	l->owner.pidns = (unsigned long long)sqlite3_column_int64(st, 9);
+	return 0;
+}
+
+int
+db_leases(struct db *db, struct db_lease **out, int *count)
+{
+	struct lease_rows r = { NULL, 0 };
+	int i;
+
+	if (each_row(db, query(db, "SELECT flight, job, host, memory_mib, since, owner_pid, "
+			       "owner_start, owner_host, owner_boot, owner_pidns FROM host_leases "
+			       "ORDER BY host, since, flight, job", ""), lease_row, &r) < 0) {
+		db_leases_free(r.l, r.n);
+		return -1;
+	}
+	/* owner.job points at the lease's own string (not freed twice). */
+	for (i = 0; i < r.n; i++)
+		r.l[i].owner.job = r.l[i].job;
+	*out = r.l;
+	*count = r.n;
+	return 0;
+}
+
+void
+db_leases_free(struct db_lease *l, int count)
+{
+	int i;
+
+	if (!l)
+		return;
+	for (i = 0; i < count; i++) {
+		free(l[i].job);
+		free(l[i].host);
+	}
+	free(l);
+}
+
+/* One integer from a query; -1 (reported) on error. */
+static int
+query_long(struct db *db, sqlite3_stmt *st, long *out)
+{
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	*out = rc > 0 ? (long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Why a lease cannot be taken now (caller frees), NULL when it can; *err on error. */
+static char *
+lease_refusal(struct db *db, long flight, const char *job, const struct db_lease_req *req,
+	      int *err)
+{
+	sqlite3_stmt *st;
+	long used = 0, mem = 0;
+	char *why = NULL;
+	int rc;
+
+	st = query(db, "SELECT status FROM jobs WHERE flight = ? AND job = ?", "is", flight, job);
+	if (!st || (rc = step_row(db, st)) < 0) {
+		sqlite3_finalize(st);
+		*err = 1;
+		return NULL;
+	}
+	if (rc == 0)
+		why = xasprintf("flight %ld has no job '%s'", flight, job);
+	else if (strcmp((const char *)sqlite3_column_text(st, 0), "queued"))
+		why = xasprintf("flight %ld job '%s' is %s, not queued", flight, job,
+				(const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (why || req->hostless)
+		return why;
+	st = query(db, "SELECT enabled, coalesce(disabled_reason, '') FROM hosts WHERE name = ?",
+		   "s", req->host);
+	if (!st || (rc = step_row(db, st)) < 0) {
+		sqlite3_finalize(st);
+		*err = 1;
+		return NULL;
+	}
+	if (rc == 0)
+		why = xasprintf("host '%s' is not in the pool", req->host);
+	else if (!sqlite3_column_int(st, 0))
+		why = xasprintf("host '%s' is disabled: %s", req->host,
+				(const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	if (why)
+		return why;
+	if (query_long(db, query(db, "SELECT count(*) FROM host_leases WHERE host = ?", "s",
+				 req->host), &used) < 0 ||
+	    query_long(db, query(db, "SELECT coalesce(sum(memory_mib), 0) FROM host_leases "
+				 "WHERE host = ?", "s", req->host), &mem) < 0) {
+		*err = 1;
+		return NULL;
+	}
+	if (used >= req->guests)
+		return xasprintf("host '%s' is full: %ld of %ld guests", req->host, used,
+				 req->guests);
+	if (mem + req->memory_mib > req->capacity_mib)
+		return xasprintf("host '%s' has %ld MiB of guest memory left, the job needs %ld",
+				 req->host, req->capacity_mib - mem, req->memory_mib);
+	return NULL;
+}
+
+int
+db_lease_claim(struct db *db, long flight, const char *job, const struct db_lease_req *req,
+	       const struct db_owner *me, char **why)
+{
+	int err = 0, n;
+
+	*why = NULL;
+	if (db_begin(db) < 0)
+		return -1;
+	*why = lease_refusal(db, flight, job, req, &err);
+	if (err)
+		goto fail;
+	if (*why) {
+		db_rollback(db);
+		return 0;
+	}
+	if (!req->hostless &&
+	    exec_stmt(db, "INSERT INTO host_leases (flight, job, host, memory_mib, owner_pid, "
+		      "owner_start, owner_host, owner_boot, owner_pidns, since) "
+		      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "issiiussui", flight, job,
+		      req->host, req->memory_mib, me->pid, me->pid_start, me->host, me->boot_id,
+		      me->pidns, now_seconds()) < 0)
+		goto fail;
+	n = exec_stmt(db, "UPDATE jobs SET status = 'running', owner_pid = ?, owner_start = ?, "
+		      "owner_host = ?, owner_boot = ?, owner_pidns = ?, started = ?, host = ? "
+		      "WHERE flight = ? AND job = ? AND status = 'queued'", "iussuisis",
+		      me->pid, me->pid_start, me->host, me->boot_id, me->pidns, now_seconds(),
+		      req->hostless ? NULL : req->host, flight, job);
+	if (n <= 0)
+		goto fail;
+	return db_commit(db) < 0 ? -1 : 1;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int
+db_lease_release(struct db *db, long flight, const char *job)
+{
+	return exec_stmt(db, "DELETE FROM host_leases WHERE flight = ? AND job = ?", "is",
+			 flight, job) < 0 ? -1 : 0;
+}
+
+int
+db_lease_free_dead(struct db *db, const struct db_lease *l)
+{
+	int n = exec_stmt(db, "DELETE FROM host_leases WHERE flight = ? AND job = ? "
+			  "AND owner_pid = ? AND owner_start = ? AND owner_host = ? "
+			  "AND owner_boot = ? AND owner_pidns = ? AND NOT EXISTS "
+			  "(SELECT 1 FROM jobs j WHERE j.flight = host_leases.flight AND "
+			  "j.job = host_leases.job AND (j.needs_cleanup = 1 OR "
+			  "(j.status IN ('running','preparing') AND j.owner_pid = ? "
+			  "AND j.owner_start = ?)))",
+			  "isiussuiu", l->flight, l->job, l->owner.pid, l->owner.pid_start,
+			  l->owner.host, l->owner.boot_id, l->owner.pidns, l->owner.pid,
+			  l->owner.pid_start);
+
+	return n < 0 ? -1 : n > 0;
+}
+
+int
+db_host_job_ended(struct db *db, const char *host, long flight, const char *job,
+		  enum status status, long disable_after)
+{
+	char *entry = xasprintf("%ld/%s", flight, job);
+	long streak = 0;
+	int rc = -1, n;
+
+	if (status != STATUS_BROKEN && status != STATUS_PASS && status != STATUS_FAIL) {
+		free(entry);
+		return 0;
+	}
+	if (db_begin(db) < 0) {
+		free(entry);
+		return -1;
+	}
+	if (status != STATUS_BROKEN) {
+		n = exec_stmt(db, "UPDATE hosts SET broken_streak = 0, broken_jobs = NULL "
+			      "WHERE name = ?", "s", host);
+		if (n < 0)
+			goto fail;
+		rc = 0;
+		goto done;
+	}
+	if (exec_stmt(db, "UPDATE hosts SET broken_streak = broken_streak + 1, broken_jobs = "
+		      "CASE WHEN broken_jobs IS NULL THEN ? ELSE broken_jobs || ' ' || ? END "
+		      "WHERE name = ?", "sss", entry, entry, host) < 0 ||
+	    query_long(db, query(db, "SELECT broken_streak FROM hosts WHERE name = ?", "s", host),
+		       &streak) < 0)
+		goto fail;
+	rc = 0;
+	if (disable_after > 0 && streak >= disable_after) {
+		n = exec_stmt(db, "UPDATE hosts SET enabled = 0, disabled_at = ?, "
+			      "disabled_reason = 'disabled automatically: ' || broken_streak || "
+			      "' jobs in a row ended broken (' || broken_jobs || ')' "
+			      "WHERE name = ? AND enabled = 1", "is", now_seconds(), host);
+		if (n < 0)
+			goto fail;
+		rc = n > 0;
+	}
+done:
+	free(entry);
+	if (db_commit(db) < 0)
+		return -1;
+	return rc;
+fail:
+	free(entry);
+	db_rollback(db);
+	return -1;
+}
+
+struct pool_rows {
+	struct db_pool_job *j;
+	int n;
+};
+
+static int
+pool_job_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct pool_rows *r = arg;
+	struct db_pool_job *j;
+
+	r->j = grow(r->j, r->n, sizeof(*r->j));
+	j = &r->j[r->n++];
+	memset(j, 0, sizeof(*j));
+	j->flight = (long)sqlite3_column_int64(st, 0);
+	j->job = col_text(st, 1);
+	j->blessing = col_text(st, 2);
+	j->trigger = col_text(st, 3);
+	j->created = (long)sqlite3_column_int64(st, 4);
+	j->ordinal = sqlite3_column_int(st, 5);
+	j->needs_host = sqlite3_column_int(st, 7);
+	j->needs_flags = col_text(st, 8);
+	j->attempt = sqlite3_column_int(st, 9);
+	j->avoid_host = col_text(st, 10);
+	j->host = col_text(st, 11);
+	j->needs_cleanup = sqlite3_column_int(st, 12);
+	return col_status(db, st, 6, &j->status);
+}
+
+static int
+cmp_pool_job(const void *a, const void *b)
+{
+	const struct db_pool_job *x = a, *y = b;
+	int c;
+
+	if (x->flight != y->flight)
+		return x->flight < y->flight ? -1 : 1;
+	c = strcmp(x->job, y->job);
+	return c;
+}
+
+static int
+pool_dep_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct pool_rows *r = arg;
+	struct db_pool_job key = { .flight = (long)sqlite3_column_int64(st, 0) }, *j;
+
+	(void)db;
+	key.job = (char *)sqlite3_column_text(st, 1);
+	j = bsearch(&key, r->j, (size_t)r->n, sizeof(*r->j), cmp_pool_job);
+	if (!j)
+		return 0;
+	j->needs = grow(j->needs, j->nneeds, sizeof(*j->needs));
+	j->needs[j->nneeds++] = col_text(st, 2);
+	return 0;
+}
+
+/* The jobs of the flights with a job not final, as the pool's scheduler reads them. */
+#define POOL_JOB_COLS "j.flight, j.job, f.blessing, %s, f.created, j.ordinal, j.status, " \
+	"j.needs_host, j.needs_flags, j.attempt, j.avoid_host, j.host, j.needs_cleanup"
+#define POOL_ACTIVE "j.flight IN (SELECT DISTINCT flight FROM jobs WHERE status IN " \
+	"('queued','preparing','running') OR needs_cleanup = 1)"
+
+int
+db_pool_jobs(struct db *db, struct db_pool_job **out, int *count)
+{
+	struct pool_rows r = { NULL, 0 };
+	char *sql;
+	int origin, rc;
+
+	/* The triggers' table (issue 8, 0008) says what made a flight, when it is there. */
+	origin = exists_row(db, prep(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+				     "AND name = 'flight_origin'"));
+	if (origin < 0)
+		return -1;
+	if (origin)
+		sql = xasprintf("SELECT " POOL_JOB_COLS " FROM jobs j JOIN flights f USING (flight) "
+				"LEFT JOIN flight_origin o ON o.flight = j.flight WHERE "
+				POOL_ACTIVE " ORDER BY j.flight, j.job", "o.triggered_by");
+	else
+		sql = xasprintf("SELECT " POOL_JOB_COLS " FROM jobs j JOIN flights f USING (flight) "
+				"WHERE " POOL_ACTIVE " ORDER BY j.flight, j.job", "NULL");
+	rc = each_row(db, prep(db, sql), pool_job_row, &r);
+	free(sql);
+	/* Sorted by flight and job (byte order, as strcmp), for the search above. */
+	if (rc == 0)
+		rc = each_row(db, prep(db, "SELECT d.flight, d.job, d.needs FROM job_deps d WHERE "
+				       "d.flight IN (SELECT DISTINCT j.flight FROM jobs j WHERE "
+				       POOL_ACTIVE ") ORDER BY d.flight, d.job, d.needs"),
+			      pool_dep_row, &r);
+	if (rc < 0) {
+		db_pool_jobs_free(r.j, r.n);
+		return -1;
+	}
+	*out = r.j;
+	*count = r.n;
+	return 0;
+}
+
+void
+db_pool_jobs_free(struct db_pool_job *j, int count)
+{
+	int i, k;
+
+	if (!j)
+		return;
+	for (i = 0; i < count; i++) {
+		free(j[i].job);
+		free(j[i].blessing);
+		free(j[i].trigger);
+		free(j[i].needs_flags);
+		free(j[i].avoid_host);
+		free(j[i].host);
+		for (k = 0; k < j[i].nneeds; k++)
+			free(j[i].needs[k]);
+		free(j[i].needs);
+	}
+	free(j);
+}
+
+int
+db_job_set_host_needs(struct db *db, long flight, const char *job, int needs_host,
+		      const char *needs_flags)
+{
+	return exec_stmt(db, "UPDATE jobs SET needs_host = ?, needs_flags = ? WHERE flight = ? "
+			 "AND job = ?", "isis", (long)needs_host, needs_flags ? needs_flags : "",
+			 flight, job) < 0 ? -1 : 0;
+}
+
+int
+db_job_retry(struct db *db, long flight, const char *job, int max_attempts,
+	     const char *avoid_host)
+{
+	int n;
+
+	if (db_begin(db) < 0)
+		return -1;
+	n = exec_stmt(db, "INSERT INTO job_attempts (flight, job, attempt, status, host, note, "
+		      "started, finished, steps) SELECT j.flight, j.job, j.attempt, j.status, "
+		      "j.host, j.note, j.started, j.finished, (SELECT json_group_array("
+		      "json_object('stepno', s.stepno, 'testid', s.testid, 'status', s.status, "
+		      "'note', s.note, 'started', s.started, 'finished', s.finished)) FROM "
+		      "(SELECT * FROM steps WHERE flight = j.flight AND job = j.job "
+		      "ORDER BY stepno) s) FROM jobs j WHERE j.flight = ? AND j.job = ? AND "
+		      "j.status = 'broken' AND j.attempt < ? AND j.needs_cleanup = 0",
+		      "isi", flight, job, (long)max_attempts);
+	if (n < 0)
+		goto fail;
+	if (n == 0) {
+		db_rollback(db);
+		return 0;
+	}
+	if (exec_stmt(db, "UPDATE jobs SET status = 'queued', note = NULL, started = NULL, "
+		      "finished = NULL, host = NULL, attempt = attempt + 1, avoid_host = ? "
+		      "WHERE flight = ? AND job = ?", "sis", avoid_host, flight, job) < 0 ||
+	    exec_stmt(db, "UPDATE steps SET status = 'queued', note = NULL, started = NULL, "
+		      "finished = NULL WHERE flight = ? AND job = ?", "is", flight, job) < 0)
+		goto fail;
+	return db_commit(db) < 0 ? -1 : 1;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+json_t *
+db_job_attempts_json(struct db *db, long flight, const char *job)
+{
+	json_t *arr = rows_json(db, query(db, "SELECT attempt, status, host, note, started, "
+					  "finished, steps FROM job_attempts WHERE flight = ? "
+					  "AND job = ? ORDER BY attempt", "is", flight, job));
+	size_t i;
+
+	/* steps is JSON text: give it as JSON. */
+	for (i = 0; arr && i < json_array_size(arr); i++) {
+		json_t *a = json_array_get(arr, i);
+		const char *text = json_string_value(json_object_get(a, "steps"));
+		json_t *steps = text ? json_loads(text, 0, NULL) : NULL;
+
+		json_object_set_new(a, "steps", steps ? steps : json_array());
+	}
+	return arr;
+}
+
+int
+db_job_host_needs(struct db *db, long flight, const char *job, int *needs_host,
+		  char **needs_flags, int *attempt, char **host)
+{
+	sqlite3_stmt *st = query(db, "SELECT needs_host, needs_flags, attempt, host FROM jobs "
+				 "WHERE flight = ? AND job = ?", "is", flight, job);
+	int rc;
+
+	*needs_flags = NULL;
+	*host = NULL;
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		*needs_host = sqlite3_column_int(st, 0);
+		*needs_flags = col_text(st, 1);
+		*attempt = sqlite3_column_int(st, 2);
+		*host = col_text(st, 3);
+	} else if (rc == 0) {
+		errorx("flight %ld has no job '%s'", flight, job);
+	}
+	sqlite3_finalize(st);
+	return rc > 0 ? 0 : -1;
 }

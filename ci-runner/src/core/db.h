@@ -440,4 +440,223 @@ long db_gate_advance_before(struct db *db, const char *branch, long before);
 int db_real_flights_before(struct db *db, const char *branch, long before, int limit,
 			   long **flights, long **created, int *count);
 
+/*
+ * The service's triggers (migration 0008). A flight's origin: who asked
+ * (the Unix user, an API token's name, "poll", "github:USER", ...), which
+ * trigger (push, nightly, one-off) and, for push and nightly, the config's
+ * TREE/BRANCH it was made for. Set inside the creating transaction.
+ */
+int db_flight_set_origin(struct db *db, long flight, const char *requester,
+			 const char *triggered_by, const char *trigger_key);
+struct db_flight_origin {
+	char *requester;	/* each NULL when not recorded (flights before 0008) */
+	char *triggered_by;
+	char *trigger_key;
+};
+/* 0, or -1 (reported; "no flight N" included). */
+int db_flight_origin(struct db *db, long flight, struct db_flight_origin *out);
+void db_flight_origin_release(struct db_flight_origin *o);
+/*
+ * The newest flight of trigger and key when it is still wholly queued
+ * (never started, every job queued): 0 when it is not (or none), -1.
+ */
+long db_trigger_queued_flight(struct db *db, const char *triggered_by, const char *key);
+/* The newest flight of trigger and key with a job at tree's revision: 0 none, -1. */
+long db_trigger_flight_at(struct db *db, const char *triggered_by, const char *key,
+			  const char *tree, const char *revision);
+/*
+ * Coalescing: moves tree's revision (runvar revision_TREE of every job with
+ * a tree_TREE) of flight to revision, in one transaction, only while the
+ * flight is still wholly queued. 1 moved, 0 no longer queued, -1.
+ */
+int db_flight_move_revision(struct db *db, long flight, const char *tree,
+			    const char *revision);
+/*
+ * The finished flights of trigger and key whose jobs all passed, newest
+ * first, at most limit: *flights (caller frees). 0 or -1.
+ */
+int db_trigger_passed_flights(struct db *db, const char *triggered_by, const char *key,
+			      int limit, long **flights, int *count);
+/*
+ * A schedule's last handled slot (and its note, caller frees; note may be
+ * NULL): 1 with *last_fire, 0 never fired (0, NULL), -1.
+ */
+int db_trigger_last_fire(struct db *db, const char *name, long *last_fire, char **note);
+/* Records slot as handled (flight 0: none created) with a note; 0 or -1. */
+int db_trigger_fire_set(struct db *db, const char *name, long slot, long flight,
+			const char *note);
+
+/* pvci flight watch: a flight's jobs and steps as they stand. */
+struct db_watch_job {
+	char *job;
+	enum status status;
+	char *note;
+	long finished;		/* 0 when not finished */
+};
+struct db_watch_step {
+	char *job;
+	int stepno;
+	char *testid;
+	enum status status;
+	char *note;
+	long started;		/* 0 when not started */
+	long finished;		/* 0 when not finished */
+};
+struct db_watch {
+	long flight;
+	long created, started, finished;	/* 0 when not (yet) */
+	struct db_watch_job *jobs;	/* in recipe order */
+	int njobs;
+	struct db_watch_step *steps;	/* by job (recipe order), then step number */
+	int nsteps;
+};
+/* NULL (reported, "no flight N" included) on error. */
+struct db_watch *db_watch_read(struct db *db, long flight);
+void db_watch_free(struct db_watch *w);
+
+/*
+ * Pages and the JSON API (web/): read-only views, as arrays of row objects
+ * keyed by column name; NULL on error (reported).
+ */
+/* Every branch: branch, flights (how many), latest (flight). */
+json_t *db_branches_json(struct db *db);
+/*
+ * The job in the last `limit` flights of branch (host NULL) or on host
+ * (branch NULL), newest first: flight, branch, blessing, job, status, host,
+ * started, finished, failing_step (the first step that failed or broke),
+ * revisions ("TREE=REV ...").
+ */
+json_t *db_job_history_json(struct db *db, const char *branch, const char *job,
+			    const char *host, long limit);
+/*
+ * The measurements of branch's real flights, by job, metric and flight:
+ * flight, job, step, status (of that step), metric, value, unit.
+ */
+json_t *db_metric_series_json(struct db *db, const char *branch);
+/* The flights of branch before and after flight that have job (0: none); 0 or -1. */
+int db_job_neighbours(struct db *db, const char *branch, long flight, const char *job,
+		      long *prev, long *next);
+
+/*
+ * A number that changes whenever another connection has committed a change
+ * to the database since this one last looked (PRAGMA data_version): what
+ * the pages' cache is keyed on. -1 on error.
+ */
+long db_data_version(struct db *db);
+
+
+/*
+ * The jobs tied to the package catalog whose SHA-256 is sha256: the jobs
+ * that made it (an artifact of kind "catalog", tested 0) and the jobs that
+ * installed it (runvar installed_catalog, tested 1), oldest flight first,
+ * with their status and the flight's branch. 0 or -1; free with
+ * db_catalog_uses_free.
+ */
+struct db_catalog_use {
+	long flight;
+	char *job;
+	char *status;
+	char *branch;
+	int tested;
+};
+int db_catalog_uses(struct db *db, const char *sha256, struct db_catalog_use **out,
+		    int *count);
+void db_catalog_uses_free(struct db_catalog_use *u, int count);
+
+/*
+ * The host pool (migration 0007). Host rows are made from the config by
+ * db_host_sync; leases tie a job to a host with the worker as owner.
+ */
+int db_host_sync(struct db *db, const char *name, const char *toolstack, const char *uri,
+		 const char *domain_type);
+/* Enables or disables a host (reason recorded when disabling); 0, or -1 ("no host" too). */
+int db_host_set_enabled(struct db *db, const char *name, int enabled, const char *reason);
+struct db_host_state {
+	char *name;
+	int enabled;
+	char *reason;		/* why disabled; NULL when enabled */
+	long disabled_at;
+	int broken_streak;
+	char *broken_jobs;	/* the jobs of the streak, "FLIGHT/JOB ..." or NULL */
+};
+int db_hosts_state(struct db *db, struct db_host_state **out, int *count);
+void db_hosts_state_free(struct db_host_state *h, int count);
+
+struct db_lease {
+	long flight;
+	char *job;
+	char *host;
+	long memory_mib;
+	long since;
+	struct db_owner owner;	/* owner.flight and owner.job as above */
+};
+int db_leases(struct db *db, struct db_lease **out, int *count);
+void db_leases_free(struct db_lease *l, int count);
+
+/* What a lease claim must respect: the host's capacity. */
+struct db_lease_req {
+	const char *host;
+	long guests;		/* the host's capacity */
+	long capacity_mib;
+	long memory_mib;	/* what this job takes */
+	int hostless;		/* the job needs no host: no lease, only the claim */
+};
+/*
+ * Takes a lease on req->host for job and claims the job (status running,
+ * owner me, jobs.host) in one transaction: 1 when done, 0 when refused with
+ * *why (caller frees: host disabled, full, job not queued), -1 on error.
+ */
+int db_lease_claim(struct db *db, long flight, const char *job, const struct db_lease_req *req,
+		   const struct db_owner *me, char **why);
+/* Frees the lease of a job (whoever holds it); 0 or -1. */
+int db_lease_release(struct db *db, long flight, const char *job);
+/*
+ * Frees a lease whose owner died, only while that owner holds it and its
+ * job does not wait for a cleanup (which frees it when done): 1 freed, 0, -1.
+ */
+int db_lease_free_dead(struct db *db, const struct db_lease *lease);
+/*
+ * Counts a job's end on host: broken adds to the host's streak, pass or
+ * fail ends it. When the streak reaches disable_after (0: never) the host
+ * is disabled with the reason. 1 when this disabled it, 0, -1.
+ */
+int db_host_job_ended(struct db *db, const char *host, long flight, const char *job,
+		      enum status status, long disable_after);
+
+/* What the pool scheduler sees of each job of the flights not finished. */
+struct db_pool_job {
+	long flight;
+	char *job;
+	char *blessing;
+	char *trigger;		/* flight_origin.triggered_by when known, else NULL */
+	long created;		/* the flight's */
+	int ordinal;
+	enum status status;
+	int needs_host;
+	char *needs_flags;	/* space-separated, "" for any host */
+	int attempt;
+	char *avoid_host;	/* NULL when none */
+	char *host;		/* while running: its host */
+	int needs_cleanup;
+	char **needs;
+	int nneeds;
+};
+int db_pool_jobs(struct db *db, struct db_pool_job **out, int *count);
+void db_pool_jobs_free(struct db_pool_job *j, int count);
+/* Records a job's host needs (flight creation). */
+int db_job_set_host_needs(struct db *db, long flight, const char *job, int needs_host,
+			  const char *needs_flags);
+/*
+ * Queues a broken job again as its next attempt, keeping the one that broke
+ * in job_attempts: only while it is broken, on attempt < max_attempts and
+ * cleaned up. The new attempt avoids avoid_host (NULL: any). 1 done, 0, -1.
+ */
+int db_job_retry(struct db *db, long flight, const char *job, int max_attempts,
+		 const char *avoid_host);
+/* A job's host needs, attempt and host (strings: caller frees); 0 or -1. */
+int db_job_host_needs(struct db *db, long flight, const char *job, int *needs_host,
+		      char **needs_flags, int *attempt, char **host);
+/* A job's earlier attempts as a JSON array (new reference), NULL on error. */
+json_t *db_job_attempts_json(struct db *db, long flight, const char *job);
+
 #endif

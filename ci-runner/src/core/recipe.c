@@ -671,8 +671,51 @@ parse_steps(struct parse *p, struct recipe_job *job, json_t *tmpl, step_decl_fn 
 }
 
 static const char *const job_keys[] = {
-	"name", "matrix", "needs", "trees", "runvars", "steps", "description", NULL
+	"name", "matrix", "needs", "trees", "runvars", "steps", "description", "needs_host",
+	"needs_flags", NULL
 };
+
+/* The job's "needs_host" and "needs_flags": what host of the pool it runs on. */
+static int
+parse_host_needs(struct parse *p, struct recipe_job *job, json_t *tmpl,
+		 const struct binding *b, int nb)
+{
+	json_t *nh = json_object_get(tmpl, "needs_host");
+	struct recipe_pos *pos = NULL;
+	char **flags = NULL;
+	struct strbuf sb;
+	int n = 0, i, rc = 0;
+
+	if (nh && !json_is_boolean(nh)) {
+		perr(p, at_member(tmpl, "needs_host"), "job '%s': 'needs_host' must be true or "
+		     "false", job->name);
+		return -1;
+	}
+	job->no_host = nh && json_is_false(nh);
+	if (string_list(p, tmpl, "needs_flags", b, nb, &flags, &pos, &n) < 0)
+		rc = -1;
+	strbuf_init(&sb);
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (!name_is_valid(flags[i])) {
+			perr(p, json_array_get(json_object_get(tmpl, "needs_flags"), (size_t)i),
+			     "job '%s': host flag '%s' is not a name ([A-Za-z0-9._-])", job->name,
+			     flags[i]);
+			rc = -1;
+		}
+		strbuf_addf(&sb, "%s%s", i ? " " : "", flags[i]);
+	}
+	if (rc == 0 && n && job->no_host) {
+		perr(p, at_member(tmpl, "needs_flags"), "job '%s': 'needs_flags' does not go "
+		     "with \"needs_host\": false", job->name);
+		rc = -1;
+	}
+	for (i = 0; flags && i < n; i++)
+		free(flags[i]);
+	free(flags);
+	free(pos);
+	job->needs_flags = strbuf_detach(&sb);
+	return rc;
+}
 
 static struct recipe_job *
 new_job(struct recipe *r)
@@ -749,7 +792,8 @@ make_job(struct parse *p, struct recipe *r, json_t *tmpl, json_t *recipe_runvars
 		return -1;
 	}
 	if (add_runvars(p, job, recipe_runvars, jrunvars, RUNVAR_IN_RECIPE, b, nb) < 0 ||
-	    add_runvars(p, job, jrunvars, NULL, RUNVAR_IN_JOB, b, nb) < 0)
+	    add_runvars(p, job, jrunvars, NULL, RUNVAR_IN_JOB, b, nb) < 0 ||
+	    parse_host_needs(p, job, tmpl, b, nb) < 0)
 		return -1;
 	return parse_steps(p, job, tmpl, decls);
 }
@@ -1698,6 +1742,7 @@ recipe_free(struct recipe *r)
 		free_list(job->needs, job->nneeds);
 		free_list(job->trees, job->ntrees);
 		free(job->needs_pos);
+		free(job->needs_flags);
 		free(job->trees_pos);
 		free_runvars(job->runvars, job->nrunvars);
 		for (j = 0; j < job->nsteps; j++) {

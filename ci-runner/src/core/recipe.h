@@ -66,6 +66,8 @@ struct recipe_job {
 	struct recipe_pos pos;		/* of the template's name */
 	struct recipe_pos *needs_pos;	/* of each of needs[] */
 	struct recipe_pos *trees_pos;	/* of each of trees[] (line 0: by default) */
+	int no_host;		/* "needs_host": false: runs without a host of the pool */
+	char *needs_flags;	/* "needs_flags": the flags its host must have, by spaces */
 };
 
 struct recipe_tree {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "db.h"
 #include "flight-run.h"
 #include "instance.h"
@@ -34,6 +35,8 @@ struct run {
 	struct db_owner self;	/* this process as a job's owner */
 	int changed;		/* a job ran, was blocked or cleaned up */
 	int unrunnable;		/* selected jobs left waiting on jobs this run may not start */
+	double job_deadline;	/* monotonic: the whole job's time limit; 0: none */
+	int job_limit;		/* that limit in seconds */
 };
 
 /* The signal of the last interrupt; 0 while none came. */
@@ -303,6 +306,7 @@ run_step(struct run *run, long flight, const char *job, const struct db_step *ro
 	struct instance *inst = run->inst;
 	const struct step_def *def = step_lookup(row->step);
 	double start = now_monotonic(), deadline = start + row->timeout;
+	int job_limited = 0;
 	struct run_event ev = {
 		.type = RUN_STEP_STARTED, .flight = flight, .job = job, .stepno = row->stepno,
 		.testid = row->testid,
@@ -311,6 +315,11 @@ run_step(struct run *run, long flight, const char *job, const struct db_step *ro
 	struct supervise_result res;
 	int log_fd, st = STEP_BROKEN;
 
+	/* The whole job's limit stops the steps under test, not its always steps. */
+	if (!row->always && run->job_deadline > 0 && run->job_deadline < deadline) {
+		deadline = run->job_deadline;
+		job_limited = 1;
+	}
 	if (db_step_start(inst->db, flight, job, row->stepno) < 0) {
 		db_failed(run, "the start of a step");
 		return STEP_BROKEN;
@@ -358,8 +367,11 @@ run_step(struct run *run, long flight, const char *job, const struct db_step *ro
 		st = STEP_BROKEN;
 		break;
 	case SUPERVISE_TIMEOUT:
-		note = xasprintf("step '%s' exceeded its time limit of %d s", row->testid,
-				 row->timeout);
+		note = job_limited && deadline < start + row->timeout ?
+			xasprintf("job '%s' exceeded its time limit of %d s (scheduler.job_timeout) "
+				  "in step '%s'", job, run->job_limit, row->testid) :
+			xasprintf("step '%s' exceeded its time limit of %d s", row->testid,
+				  row->timeout);
 		st = def->infra ? STEP_BROKEN : STEP_FAIL;
 		break;
 	case SUPERVISE_EXITED:
@@ -468,25 +480,26 @@ run_steps(struct run *run, long flight, const char *job, int only_always)
 	return worst;
 }
 
+/*
+ * Runs the steps of a job self has claimed and records its end; *status
+ * (may be NULL) gets the job's status. Returns 1.
+ */
 static int
-run_job(struct run *run, long flight, const char *job)
+run_claimed(struct run *run, long flight, const char *job, enum status *status)
 {
 	struct instance *inst = run->inst;
 	struct run_event ev = { .type = RUN_JOB_STARTED, .flight = flight, .job = job };
 	char *note = NULL;
-	int claimed, st, rc;
+	int st, rc;
 
-	claimed = db_job_claim_owned(inst->db, flight, job, &run->self, STATUS_RUNNING);
-	if (claimed <= 0) {
-		if (claimed < 0)
-			db_failed(run, "the claim of a job");
-		return 0;
-	}
 	run->changed = 1;
 	emit(run, &ev);
 	run->owned = 1;
 	run->lost = 0;
+	run->job_limit = inst->cfg ? (int)config_int(inst->cfg, "scheduler.job_timeout") : 0;
+	run->job_deadline = run->job_limit > 0 ? now_monotonic() + run->job_limit : 0;
 	st = run_steps(run, flight, job, 0);
+	run->job_deadline = 0;
 	run->owned = 0;
 	ev.status = step_status_of(st);
 	if (run_interrupted && st == STEP_BROKEN) {
@@ -505,6 +518,8 @@ run_job(struct run *run, long flight, const char *job)
 		emit(run, &ev);
 		free(note);
 		run->lost = 0;
+		if (status)
+			*status = STATUS_BROKEN;
 		return 1;
 	}
 	if (rc < 0)
@@ -513,7 +528,22 @@ run_job(struct run *run, long flight, const char *job)
 	ev.note = note;
 	emit(run, &ev);
 	free(note);
+	if (status)
+		*status = ev.status;
 	return 1;
+}
+
+static int
+run_job(struct run *run, long flight, const char *job)
+{
+	int claimed = db_job_claim_owned(run->inst->db, flight, job, &run->self, STATUS_RUNNING);
+
+	if (claimed <= 0) {
+		if (claimed < 0)
+			db_failed(run, "the claim of a job");
+		return 0;
+	}
+	return run_claimed(run, flight, job, NULL);
 }
 
 static enum run_outcome
@@ -540,12 +570,65 @@ worse(enum run_outcome a, enum status status)
 	return b > a ? b : a;
 }
 
+/* The host a job ran on, or NULL (none, or not in the pool any more). */
+static char *
+job_host(struct instance *inst, long flight, const char *job)
+{
+	char *flags = NULL, *host = NULL;
+	int needs_host = 0, attempt = 0;
+
+	if (!inst->cfg || db_job_host_needs(inst->db, flight, job, &needs_host, &flags, &attempt,
+					    &host) < 0)
+		return NULL;
+	free(flags);
+	if (host && !config_host(inst->cfg, host)) {
+		log_warnx("flight %ld job '%s': host '%s' is not in the pool any more: its "
+			  "cleanup uses toolstack.uri", flight, job, host);
+		free(host);
+		host = NULL;
+	}
+	return host;
+}
+
+/* The toolstack settings before config_use_host, to put back. */
+struct saved_toolstack {
+	char *backend, *uri, *type;
+};
+
+static struct saved_toolstack *
+use_host(struct instance *inst, const char *host)
+{
+	struct saved_toolstack *s = xcalloc(1, sizeof(*s));
+
+	s->backend = xstrdup(config_str(inst->cfg, "toolstack.backend"));
+	s->uri = xstrdup(config_str(inst->cfg, "toolstack.uri"));
+	s->type = xstrdup(config_str(inst->cfg, "toolstack.domain_type"));
+	config_use_host(inst->cfg, host);
+	return s;
+}
+
+static void
+restore_host(struct instance *inst, struct saved_toolstack *s)
+{
+	if (!s)
+		return;
+	config_set(inst->cfg, "toolstack.backend", s->backend);
+	config_set(inst->cfg, "toolstack.uri", s->uri);
+	config_set(inst->cfg, "toolstack.domain_type", s->type);
+	free(s->backend);
+	free(s->uri);
+	free(s->type);
+	free(s);
+}
+
 static int
 recover_cleanups(struct run *run)
 {
 	struct instance *inst = run->inst;
 	unsigned long long me = run->self.pid_start;
+	struct saved_toolstack *saved;
 	struct db_owner *jobs;
+	char *host;
 	int n = 0, i;
 
 	jobs = db_jobs_needing_cleanup(inst->db, &n);
@@ -563,10 +646,22 @@ recover_cleanups(struct run *run)
 			continue;
 		run->changed = 1;
 		emit(run, &ev);
+		/* The job's guest is on its host: the cleanup speaks to that toolstack. */
+		host = job_host(inst, jobs[i].flight, jobs[i].job);
+		saved = host ? use_host(inst, host) : NULL;
 		run_steps(run, jobs[i].flight, jobs[i].job, 1);
+		restore_host(inst, saved);
 		if (!run->db_broken &&
 		    db_job_cleanup_done(inst->db, jobs[i].flight, jobs[i].job) < 0)
 			db_failed(run, "the end of a job's cleanup");
+		/* Its guest is gone now: its host's slot is free, and it may run again. */
+		if (!run->db_broken) {
+			if (db_lease_release(inst->db, jobs[i].flight, jobs[i].job) < 0)
+				db_failed(run, "the end of a host lease");
+			else
+				recover_retry(inst, jobs[i].flight, jobs[i].job);
+		}
+		free(host);
 	}
 	db_owners_free(jobs, n);
 	return 0;
@@ -888,4 +983,55 @@ run_flight(struct instance *inst, long flight, const char *glob,
 	ev.type = RUN_FLIGHT_FINISHED;
 	emit(&run, &ev);
 	return outcome;
+}
+
+enum run_outcome
+run_job_claimed(struct instance *inst, long flight, const char *job,
+		const struct run_listener *listener, enum status *status)
+{
+	struct run run = { .inst = inst, .listener = listener, .started = now_monotonic() };
+	enum run_outcome outcome;
+
+	*status = STATUS_BROKEN;
+	if (db_owner_self(&run.self) < 0)
+		return RUN_ERROR;
+	run_interrupted = 0;
+	run.sigfd = supervise_signals_open();
+	if (run.sigfd < 0)
+		return RUN_ERROR;
+	supervise_init();
+	if (db_flight_mark_started(inst->db, flight) < 0)
+		db_failed(&run, "the start of the flight");
+	if (!run.db_broken)
+		run_claimed(&run, flight, job, status);
+	supervise_signals_close(run.sigfd);
+	if (run.db_broken) {
+		free(run.db_failure);
+		return inst->db ? RUN_BROKEN : RUN_ERROR;
+	}
+	outcome = worse(RUN_PASS, *status);
+	return run_interrupted && outcome < RUN_BROKEN ? RUN_BROKEN : outcome;
+}
+
+int
+run_block_job(struct instance *inst, long flight, const char *job, const char *note)
+{
+	return block_job(inst, flight, job, note);
+}
+
+int
+run_flight_finish_if_done(struct instance *inst, long flight)
+{
+	struct db_job *jobs;
+	int n = 0, i, done = 1;
+
+	jobs = db_flight_jobs(inst->db, flight, &n);
+	if (!jobs)
+		return -1;
+	for (i = 0; i < n; i++)
+		done &= status_is_final(jobs[i].status);
+	db_jobs_free(jobs, n);
+	if (!done)
+		return 0;
+	return db_flight_mark_finished(inst->db, flight) < 0 ? -1 : 1;
 }

@@ -8,6 +8,7 @@
 #define PVCI_FLIGHT_RUN_H
 
 #include "events.h"
+#include "status.h"
 
 struct instance;
 
@@ -32,5 +33,17 @@ enum run_outcome run_flight(struct instance *inst, long flight, const char *glob
  * owner died, so that no guest or overlay of theirs outlives them.
  */
 int run_recover_cleanups(struct instance *inst, const struct run_listener *listener);
+
+/*
+ * Runs one job this process has claimed already (pvci job run claims it
+ * with its host lease in one transaction), with the whole-job time limit
+ * scheduler.job_timeout, and records its end. *status: the job's status.
+ */
+enum run_outcome run_job_claimed(struct instance *inst, long flight, const char *job,
+				 const struct run_listener *listener, enum status *status);
+/* Blocks a queued job and skips its steps: 1 done, 0 when no longer queued, -1. */
+int run_block_job(struct instance *inst, long flight, const char *job, const char *note);
+/* Records the flight's end when every job of it has a final status: 1, 0 not yet, -1. */
+int run_flight_finish_if_done(struct instance *inst, long flight);
 
 #endif

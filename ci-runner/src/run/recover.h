@@ -23,4 +23,13 @@ enum recover_liveness {
 enum recover_liveness recover_owner_liveness(const struct db_owner *owner,
 					     const struct db_owner *me);
 
+/*
+ * A job that ended broken on a host of the pool is queued again once (attempt 2, the
+ * earlier attempt kept in job_attempts), on another host when an enabled
+ * one has its flags, else on the same host when it is the only one: 1 when
+ * queued again, 0 when not (no host fits, attempts used up, not broken), -1.
+ */
+#define RECOVER_MAX_ATTEMPTS 2
+int recover_retry(struct instance *inst, long flight, const char *job);
+
 #endif

@@ -583,11 +583,89 @@ test_gate_records(void **state)
 	db_revisions_free(revs, n);
 }
 
+/*
+ * Leases (0007): two processes claiming jobs on a one-slot host get one
+ * lease between them; a disabled host refuses with its reason; a lease
+ * whose owner died is freed unless its job waits for its cleanup; two
+ * broken jobs in a row disable the host; a retry keeps the attempt.
+ */
+static void
+test_host_leases(void **state)
+{
+	struct fixture *f = *state;
+	struct db_lease_req req = { .host = "h1", .guests = 1, .capacity_mib = 1024,
+				    .memory_mib = 512 };
+	struct db_host_state *hs = NULL;
+	struct db_lease *l = NULL;
+	struct db_owner me;
+	char *why = NULL, *status;
+	json_t *a;
+	int n = 0;
+
+	assert_int_equal(db_owner_self(&me), 0);
+	assert_int_equal(db_host_sync(f->a, "h1", "libvirt", "test:///default", "qemu"), 0);
+	assert_int_equal(db_lease_claim(f->a, 1, "one", &req, &me, &why), 1);
+	assert_null(why);
+	assert_int_equal(db_lease_claim(f->b, 1, "two", &req, &me, &why), 0);
+	assert_non_null(strstr(why, "host 'h1' is full: 1 of 1 guests"));
+	free(why);
+	status = job_status(f->b, "two");
+	assert_string_equal(status, "queued");
+	free(status);
+	/* The claim is the job's too: running, owned, on h1. */
+	status = job_status(f->b, "one");
+	assert_string_equal(status, "running");
+	free(status);
+
+	/* A lease whose owner is another (dead) process, on a job not waiting for cleanup. */
+	assert_int_equal(db_leases(f->b, &l, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(l[0].host, "h1");
+	assert_int_equal(l[0].owner.pid, me.pid);
+	/* Its owner still runs the job: not freed. */
+	assert_int_equal(db_lease_free_dead(f->b, &l[0]), 0);
+	assert_int_equal(db_job_finish_owned(f->a, 1, "one", &me, STATUS_BROKEN, "x"), 0);
+	assert_int_equal(db_lease_free_dead(f->b, &l[0]), 1);
+	db_leases_free(l, n);
+
+	req.guests = 2;
+	assert_int_equal(db_host_set_enabled(f->a, "h1", 0, "disk swap"), 0);
+	assert_int_equal(db_lease_claim(f->b, 1, "two", &req, &me, &why), 0);
+	assert_non_null(strstr(why, "host 'h1' is disabled: disk swap"));
+	free(why);
+	assert_int_equal(db_host_set_enabled(f->a, "h1", 1, NULL), 0);
+
+	assert_int_equal(db_host_job_ended(f->a, "h1", 1, "one", STATUS_BROKEN, 2), 0);
+	assert_int_equal(db_host_job_ended(f->a, "h1", 1, "x", STATUS_PASS, 2), 0);
+	assert_int_equal(db_host_job_ended(f->a, "h1", 1, "two", STATUS_BROKEN, 2), 0);
+	assert_int_equal(db_host_job_ended(f->a, "h1", 1, "three", STATUS_BROKEN, 2), 1);
+	assert_int_equal(db_hosts_state(f->b, &hs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_false(hs[0].enabled);
+	assert_string_equal(hs[0].reason, "disabled automatically: 2 jobs in a row ended broken "
+			    "(1/two 1/three)");
+	db_hosts_state_free(hs, n);
+
+	/* Job one broke on h1: queued again once, attempt 1 kept. */
+	assert_int_equal(db_job_retry(f->a, 1, "one", 2, "h1"), 1);
+	assert_int_equal(db_job_retry(f->a, 1, "one", 2, "h1"), 0);
+	status = job_status(f->b, "one");
+	assert_string_equal(status, "queued");
+	free(status);
+	a = db_job_attempts_json(f->b, 1, "one");
+	assert_int_equal(json_array_size(a), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "status")),
+			    "broken");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "host")), "h1");
+	json_decref(a);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_finish_is_compare_and_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_leases, setup, teardown),
 		cmocka_unit_test(test_liveness),
 		cmocka_unit_test_setup_teardown(test_locked_writes_fail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked_writes_wait, setup, teardown),
