@@ -30,6 +30,7 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_daemon_entry,
 	&cmd_status_entry,
 	&cmd_publish_entry,
+	&cmd_xenhost_entry,
 	NULL,
 };
 

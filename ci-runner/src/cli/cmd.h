@@ -54,6 +54,7 @@ extern const struct cmd_entry cmd_pool_entry;
 extern const struct cmd_entry cmd_daemon_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_publish_entry;
+extern const struct cmd_entry cmd_xenhost_entry;
 
 const struct cmd_entry *cmd_lookup(const char *name);
 const struct cmd_entry *const *cmd_table(void);

@@ -98,6 +98,12 @@ static const struct runvar_decl no_inputs[] = {
 	END
 };
 
+static const struct runvar_decl xenstore_state_inputs[] = {
+	{ "xen_domain", RUNVAR_REQUIRED, RUNVAR_NAME, 0, 0,
+	  "the guest's domain name on the instance's Xen host" },
+	END
+};
+
 /*
  * The one table of steps. A recipe names steps from here; "always" steps
  * still run after an earlier step of the job failed; "infra" steps are
@@ -132,6 +138,8 @@ static const struct step_def step_defs[] = {
 	  step_capture_logs, 1, 1, 120, no_inputs },
 	{ "cleanup", "destroy and undefine the guest, delete its overlay",
 	  step_cleanup, 1, 1, 120, no_inputs },
+	{ "xenstore-state", "every PV frontend and backend of a guest of the Xen host connected",
+	  step_xenstore_state, 0, 1, 120, xenstore_state_inputs },
 };
 
 const struct step_def *

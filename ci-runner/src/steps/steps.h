@@ -28,5 +28,7 @@ enum step_status step_guest_stop(struct step_ctx *ctx);
 enum step_status step_guest_run(struct step_ctx *ctx);
 enum step_status step_capture_logs(struct step_ctx *ctx);
 enum step_status step_cleanup(struct step_ctx *ctx);
+/* step-xen-xenstore.c */
+enum step_status step_xenstore_state(struct step_ctx *ctx);
 
 #endif

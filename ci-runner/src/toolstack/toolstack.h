@@ -55,6 +55,16 @@ struct toolstack_opts {
 	const char *uri;		/* libvirt connection URI */
 	const char *domain_type;	/* kvm, qemu, xen */
 	const char *state_dir;		/* where the xl backend keeps its xl.cfg files */
+	/*
+	 * xl in a Xen host's dom0 over SSH: uri "ssh://root@127.0.0.1:PORT",
+	 * the private key, and the known_hosts file pinning that host's key.
+	 * Without an ssh:// uri the xl backend runs xl on this machine.
+	 */
+	const char *ssh_key;
+	const char *ssh_known_hosts;
+	const char *ssh_control;	/* a shared connection's socket, or NULL */
+	/* toolstack_shutdown's bound in seconds for xl before destroy (0: 60). */
+	int shutdown_timeout;
 };
 
 /*

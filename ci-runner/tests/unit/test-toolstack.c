@@ -144,11 +144,29 @@ test_bad_arguments(void **state)
 	toolstack_close(ts);
 }
 
+/*
+ * Writes a stand-in "xl" (a shell script, not Xen's xl) into dir and puts
+ * dir first in PATH. Returns the old PATH (caller restores and frees).
+ */
+static char *
+stand_in_xl(const char *dir, const char *script)
+{
+	char *path = xasprintf("%s/xl", dir), *old = xstrdup(getenv("PATH"));
+	char *newpath = xasprintf("%s:%s", dir, old);
+
+	assert_int_equal(write_file_atomic(path, script, strlen(script), 0755), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+	setenv("PATH", newpath, 1);
+	free(newpath);
+	free(path);
+	return old;
+}
+
 /* The xl backend writes xl.cfg files and says what it cannot do. */
 static void
 test_xl(void **state)
 {
-	char dir[] = "/tmp/pvci-unit-xl.XXXXXX", *cfg, *text;
+	char dir[] = "/tmp/pvci-unit-xl.XXXXXX", *cfg, *text, *old;
 	struct toolstack_opts o = { .backend = "xl", .domain_type = "xen" };
 	struct toolstack *ts;
 	struct ts_domain *dom = NULL;
@@ -157,6 +175,10 @@ test_xl(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
+	old = stand_in_xl(dir, "#!/bin/sh\n"
+			  "# stand-in for xl: only dom0 runs\n"
+			  "[ \"$1 $2\" = 'list -l' ] && echo '[{\"domid\": 0, \"config\": "
+			  "{\"c_info\": {\"name\": \"Domain-0\"}}}]'\nexit 0\n");
 	o.state_dir = dir;
 	ts = toolstack_open(&o);
 	assert_non_null(ts);
@@ -176,25 +198,12 @@ test_xl(void **state)
 	free(cfg);
 	ts_domain_free(dom);
 	toolstack_close(ts);
+	setenv("PATH", old, 1);
+	free(old);
+	cfg = xasprintf("%s/xl", dir);
+	unlink(cfg);
+	free(cfg);
 	rmdir(dir);
-}
-
-/*
- * Writes a stand-in "xl" (a shell script, not Xen's xl) into dir and puts
- * dir first in PATH. Returns the old PATH (caller restores and frees).
- */
-static char *
-stand_in_xl(const char *dir, const char *script)
-{
-	char *path = xasprintf("%s/xl", dir), *old = xstrdup(getenv("PATH"));
-	char *newpath = xasprintf("%s:%s", dir, old);
-
-	assert_int_equal(write_file_atomic(path, script, strlen(script), 0755), 0);
-	assert_int_equal(chmod(path, 0755), 0);
-	setenv("PATH", newpath, 1);
-	free(newpath);
-	free(path);
-	return old;
 }
 
 /*
@@ -254,6 +263,9 @@ test_xl_states(void **state)
 	old = stand_in_xl(dir, "#!/bin/sh\n"
 			  "# stand-in for xl: 'xl list' in its format, other commands succeed\n"
 			  "[ \"$1\" = list ] || exit 0\n"
+			  "if [ \"$2\" = -l ]; then for n in Domain-0 pvci-4-run-long pvci-4-run pvci-4-crash; do\n"
+			  "  printf '%s{\"config\": {\"c_info\": {\"name\": \"%s\"}}}' \"${sep:-[}\" $n; sep=,\n"
+			  "done; echo ']'; exit 0; fi\n"
 			  "echo 'Name                ID   Mem VCPUs\tState\tTime(s)'\n"
 			  "echo 'Domain-0             0  1024     2     r-----      10.0'\n"
 			  "echo 'pvci-4-run-long      7   512     1     --p---       0.1'\n"
@@ -287,6 +299,89 @@ test_xl_states(void **state)
 	rmdir(dir);
 }
 
+/*
+ * xl in a dom0 over SSH: a stand-in ssh (not OpenSSH) records its argv and
+ * answers as dom0 would, or fails as ssh does: 255 for a dead link, 127
+ * from the remote shell when xl is missing. Both fail the operation and
+ * make the toolstack not alive (broken), never a guest state.
+ */
+static void
+test_xl_ssh(void **state)
+{
+	char dir[] = "/tmp/pvci-unit-xl.XXXXXX", *old, *path, *args, *mode;
+	struct toolstack_opts o = { .backend = "xl", .domain_type = "xen",
+				    .uri = "ssh://root@127.0.0.1:2222",
+				    .ssh_key = "/k/id", .ssh_known_hosts = "/k/known hosts" };
+	struct toolstack *ts;
+	struct ts_domain *dom = NULL;
+	enum ts_state st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* The stand-in is named xl by stand_in_xl; link ssh to it. */
+	old = stand_in_xl(dir, "#!/bin/sh\n"
+			  "# stand-in for ssh: argv to $0.args, behaviour from $0.mode\n"
+			  "printf '%s\\n' \"$@\" >\"$0.args\"\n"
+			  "case $(cat \"$0.mode\") in\n"
+			  "dead) exit 255 ;;\nnoxl) echo 'sh: xl: not found' >&2; exit 127 ;;\nesac\n"
+			  "for last; do :; done\n"
+			  "case $last in\n"
+			  "\"'xl' 'list' '-l'\") echo '[{\"config\": {\"c_info\": {\"name\": \"pvci-5-x\"}}}]' ;;\n"
+			  "\"'xl' 'list'\") printf 'Name ID\\npvci-5-x 3 128 1 -b---- 1.0\\n' ;;\n"
+			  "esac\nexit 0\n");
+	path = xasprintf("%s/xl", dir);
+	args = xasprintf("%s/ssh", dir);
+	assert_int_equal(symlink(path, args), 0);
+	free(args);
+	mode = xasprintf("%s/ssh.mode", dir);
+	assert_int_equal(write_file_atomic(mode, "ok\n", 3, 0644), 0);
+	o.state_dir = dir;
+	assert_null(toolstack_open(&(struct toolstack_opts){ .backend = "xl", .state_dir = dir,
+							    .uri = "ssh://root@h:99999",
+							    .ssh_key = "k", .ssh_known_hosts = "h" }));
+	assert_null(toolstack_open(&(struct toolstack_opts){ .backend = "xl", .state_dir = dir,
+							    .uri = "ssh://root@h:22" }));
+	ts = toolstack_open(&o);
+	assert_non_null(ts);
+	assert_int_equal(toolstack_alive(ts), 1);
+	args = xasprintf("%s/ssh.args", dir);
+	{
+		char *text = read_file(args, 4096, NULL);
+
+		assert_non_null(strstr(text, "BatchMode=yes\n"));
+		assert_non_null(strstr(text, "StrictHostKeyChecking=yes\n"));
+		assert_non_null(strstr(text, "UserKnownHostsFile=/k/known hosts\n"));
+		assert_non_null(strstr(text, "-i\n/k/id\n"));
+		assert_non_null(strstr(text, "-p\n2222\n"));
+		assert_non_null(strstr(text, "ControlMaster=no\n"));
+		assert_non_null(strstr(text, "\nroot@127.0.0.1\n--\n'xl' 'info'\n"));
+		free(text);
+	}
+	assert_int_equal(toolstack_lookup(ts, "pvci-5-x", &dom), 1);
+	assert_int_equal(toolstack_state(dom, &st), 0);
+	assert_int_equal(st, TS_STATE_RUNNING);
+	assert_int_equal(write_file_atomic(mode, "dead\n", 5, 0644), 0);
+	assert_int_equal(toolstack_state(dom, &st), -1);
+	assert_int_equal(toolstack_alive(ts), 0);
+	assert_int_equal(write_file_atomic(mode, "noxl\n", 5, 0644), 0);
+	assert_int_equal(toolstack_destroy(dom), -1);
+	assert_int_equal(toolstack_alive(ts), 0);
+	ts_domain_free(dom);
+	toolstack_close(ts);
+	setenv("PATH", old, 1);
+	free(old);
+	unlink(args);
+	unlink(mode);
+	unlink(path);
+	free(args);
+	free(mode);
+	free(path);
+	path = xasprintf("%s/ssh", dir);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -296,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_xl),
 		cmocka_unit_test(test_xl_failing),
 		cmocka_unit_test(test_xl_states),
+		cmocka_unit_test(test_xl_ssh),
 	};
 
 	log_init("test-toolstack", 0);
