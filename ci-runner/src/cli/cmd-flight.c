@@ -258,12 +258,6 @@ after_flight(struct instance *inst, long flight, enum run_outcome out)
 		    verdict_after_flight(inst, retry, stdout, &gate_failed) < 0)
 			return RUN_ERROR;
 	}
-	/* A failed publish is reported and changes neither the results nor the outcome. */
-	if (config_bool(inst->cfg, "publish.after_flight")) {
-		publish_instance(inst, flight, NULL, NULL);
-		if (retry > 0)
-			publish_instance(inst, retry, NULL, NULL);
-	}
 	/* A gate that could not do its work makes a pass an error. */
 	return gate_failed && out == RUN_PASS ? RUN_ERROR : out;
 }

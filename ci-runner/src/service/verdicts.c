@@ -1,9 +1,11 @@
 #include <stdlib.h>
 
+#include "config.h"
 #include "db.h"
 #include "gate.h"
 #include "instance.h"
 #include "mail-flight.h"
+#include "publish.h"
 #include "retry.h"
 #include "verdicts.h"
 
@@ -18,16 +20,18 @@ verdict_after_flight(struct instance *inst, long flight, FILE *out, int *gate_fa
 	if (fi.retry_of)
 		judged = fi.retry_of;
 	db_flight_info_release(&fi);
-	if (judged == flight) {
+	if (judged == flight)
 		retry = retry_after_flight(inst, flight);
-		if (retry != 0)
-			return retry;
+	if (retry == 0) {
+		fflush(out);
+		if (gate_after_flight(inst, judged) < 0)
+			*gate_failed = 1;
+		mail_after_flight(inst, judged, gate_pushed(inst->db, judged) == 1);
 	}
-	fflush(out);
-	if (gate_after_flight(inst, judged) < 0)
-		*gate_failed = 1;
-	mail_after_flight(inst, judged, gate_pushed(inst->db, judged) == 1);
-	return 0;
+	/* A failed publish is reported and changes neither the results nor the outcome. */
+	if (retry >= 0 && config_bool(inst->cfg, "publish.after_flight"))
+		publish_instance(inst, flight, NULL, NULL);
+	return retry;
 }
 
 int
