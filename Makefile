@@ -3,10 +3,11 @@
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SANITIZE  ?=
 CC        ?= cc
 
-PKGS      := jansson sqlite3 libvirt libcrypto libcurl libmicrohttpd
+PKGS      := jansson sqlite3 libvirt libcrypto libcurl libmicrohttpd zlib libarchive p11-kit-1
 WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wwrite-strings -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
@@ -109,6 +110,9 @@ bench: pvci
 	bench/flight-diff
 	bench/report
 	bench/pool-sched
+	bench/webhook
+	bench/web
+	bench/sandbox
 
 # The kill campaign at full length (50 kills, half on real guests; ~30 min).
 kill-campaign: pvci
@@ -133,11 +137,18 @@ install: pvci
 	install -m 0644 flights/*.json $(DESTDIR)$(PREFIX)/share/pvci/flights/
 	cp -R guest-images winpv-drivers $(DESTDIR)$(PREFIX)/share/pvci/
 	install -m 0644 doc/pvci.1 $(DESTDIR)$(PREFIX)/share/man/man1/pvci.1
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' dist/pvci.service >$(DESTDIR)$(SYSTEMDUNITDIR)/pvci.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/pvci.service
+	if [ -f $(AGENT_EXE) ]; then install -m 0644 $(AGENT_EXE) \
+	  $(DESTDIR)$(PREFIX)/share/pvci/guest-images/windows/agent/pvci-agent.exe; fi
 
 # libFuzzer harnesses, one per parser of outside input; FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	-DPVCI_DATADIR='"/"' $(ALL_INCS)
+# sign/token.c includes <p11-kit/pkcs11.h> (the PKCS#11 API).
+FUZZ_CFLAGS += $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 fuzz:
 	mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-recipe ci-runner/tests/fuzz/fuzz-recipe.c \
@@ -146,6 +157,8 @@ fuzz:
 	  $(SRC_DIR)/guest/agent-proto.c $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c -lcrypto
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-allow ci-runner/tests/fuzz/fuzz-allow.c \
 	  $(SRC_DIR)/report/allow.c $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-webhook ci-runner/tests/fuzz/fuzz-webhook.c \
+	  $(foreach l,$(LAYERS),$(call layer_srcs,$(l))) $(LDLIBS)
 	mkdir -p build/fuzz/corpus-recipe build/fuzz/corpus-allow
 	printf '%s\n' '# allowed for now' 'win-* storage until=2030-01-31 reason="XSA fix"' \
 	  '!win-2022 *' >build/fuzz/corpus-allow/sample
@@ -153,8 +166,28 @@ fuzz:
 	build/fuzz/fuzz-recipe -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-recipe
 	build/fuzz/fuzz-agent -max_total_time=$(FUZZ_SECONDS)
 	build/fuzz/fuzz-allow -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-allow
+	build/fuzz/fuzz-webhook -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS)
+	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-verify ci-runner/tests/fuzz/fuzz-verify.c \
+	  $(foreach l,$(LAYERS),$(call layer_srcs,$(l))) $(LDLIBS)
+	mkdir -p build/fuzz/corpus-verify
+	tar -cf build/fuzz/corpus-verify/sample.tar -C winpv-drivers/fixture pvcifix.inf Makefile
+	build/fuzz/fuzz-verify -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-verify
 
 clean:
 	rm -rf build pvci
 
 .PHONY: layer-cflags all check deps demo install clean units test fuzz bench kill-campaign
+
+# The Windows guest agent, cross-built with mingw-w64 from its own source and
+# the host's protocol layer (one implementation of the framing for both).
+MINGW_CC  ?= x86_64-w64-mingw32-gcc
+AGENT_EXE := build/pvci-agent.exe
+AGENT_SRC := guest-images/windows/agent/pvci-agent.c $(SRC_DIR)/guest/agent-proto.c
+all: $(AGENT_EXE)
+$(AGENT_EXE): $(AGENT_SRC) $(SRC_DIR)/guest/agent-proto.h
+	$(MINGW_CC) -O2 -std=gnu11 $(WARNINGS) -iquote $(SRC_DIR)/guest -o $@ $(AGENT_SRC) \
+	  -static -ladvapi32
+
+# The answer file's unit test parses it with libxml2 (libvirt-dev brings it).
+build/unit/test-windows-image: CFLAGS += $(shell pkg-config --cflags libxml-2.0)
+build/unit/test-windows-image: LDLIBS += $(shell pkg-config --libs libxml-2.0)

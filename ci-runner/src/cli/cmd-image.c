@@ -24,8 +24,12 @@
 #include "log.h"
 #include "proc.h"
 #include "util.h"
+#include "windows-image.h"
 
 #define BUILD_TIMEOUT 3600
+
+/* image build windows ... (cmd-image-windows.c). */
+int image_build_windows(struct cmd_opts *opts, int argc, char **argv);
 
 static void
 warn_untraversable(const char *path)
@@ -109,6 +113,8 @@ image_build(struct cmd_opts *opts, int argc, char **argv)
 	struct instance *inst = NULL;
 	int c, rc = EXIT_ERROR;
 
+	if (argc >= 2 && strcmp(argv[1], "windows") == 0)
+		return image_build_windows(opts, argc, argv);
 	optind = 0;
 	while ((c = cmd_getopt(&build_form, opts, argc, argv, "", longopts)) != -1) {
 		if (c == 'd')
@@ -233,6 +239,19 @@ const struct cmd_entry cmd_image_entry = {
 		"               up to date images are only checked) and register it\n"
 		"  --dir DIR    build into DIR, e.g. a folder shared by several instances\n"
 		"  --from DIR   register an image already built in DIR, running nothing\n"
-		"  list         the registered images (--json: as JSON)\n",
+		"  list         the registered images (--json: as JSON)\n"
+		"  build windows --iso PATH --edition E [--dry-run] [--dir DIR]\n"
+		"               [--test-signing on|off] [--timeout S]\n"
+		"               install Windows E (" WIN_EDITION_NAMES ") unattended\n"
+		"               from PATH; --dry-run prints the answer file and the domain\n",
 	.exec = cmd_image_exec,
 };
+
+/* For image build windows (cmd-image-windows.c): registers DIR as NAME. */
+int image_register_dir(struct instance *inst, const char *name, const char *dir);
+
+int
+image_register_dir(struct instance *inst, const char *name, const char *dir)
+{
+	return register_dir(inst, name, dir);
+}

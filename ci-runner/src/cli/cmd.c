@@ -24,6 +24,9 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_help_entry,
 	&cmd_host_entry,
 	&cmd_pool_entry,
+	&cmd_trigger_entry,
+	&cmd_serve_entry,
+	&cmd_agent_entry,
 	NULL,
 };
 

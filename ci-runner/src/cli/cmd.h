@@ -48,6 +48,9 @@ extern const struct cmd_entry cmd_gate_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_host_entry;
 extern const struct cmd_entry cmd_pool_entry;
+extern const struct cmd_entry cmd_trigger_entry;
+extern const struct cmd_entry cmd_serve_entry;
+extern const struct cmd_entry cmd_agent_entry;
 
 const struct cmd_entry *cmd_lookup(const char *name);
 const struct cmd_entry *const *cmd_table(void);

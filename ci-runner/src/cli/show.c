@@ -145,6 +145,10 @@ show_flight(struct instance *inst, long flight, int json)
 	if (json_integer_value(json_object_get(f, "retried_in")))
 		out("regressed jobs run again in flight %lld\n",
 		    (long long)json_integer_value(json_object_get(f, "retried_in")));
+	if (json_is_string(json_object_get(f, "requester")))
+		out("requested by %s (%s)\n", jstr(f, "requester"),
+		    json_is_string(json_object_get(f, "triggered_by")) ? jstr(f, "triggered_by")
+									 : "trigger unknown");
 	logs = layout_flight_logs(inst->home, flight);
 	out("logs: %s/\n\n", logs);
 	free(logs);

@@ -5,12 +5,57 @@
  * protocol says to ignore what does not parse, and the transport decides
  * what is worth a message.
  */
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
-#include "util.h"
+#include "agent-proto.h"
+
+/*
+ * This file is also built into the Windows agent, so no pvci helpers: as
+ * xmalloc does, running out of memory ends the program.
+ */
+static void *
+proto_alloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+static char *
+proto_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(proto_alloc(n), s, n);
+}
+
+static char *
+proto_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+proto_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	out = proto_alloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(out, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return out;
+}
 
 static const char b64_alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -19,7 +64,7 @@ char *
 agent_base64_encode(const void *data, size_t len)
 {
 	const unsigned char *in = data;
-	char *out = xmalloc((len + 2) / 3 * 4 + 1), *p = out;
+	char *out = proto_alloc((len + 2) / 3 * 4 + 1), *p = out;
 	size_t i;
 
 	for (i = 0; i + 2 < len; i += 3) {
@@ -160,7 +205,7 @@ copy_token(const char *s, size_t len, size_t max, const char *extra, char *out)
 	return 0;
 }
 
-#define MAX_FIELDS 5
+#define MAX_FIELDS 6
 
 /* Splits at single spaces into exactly want fields (an empty field is kept). */
 static int
@@ -198,6 +243,7 @@ agent_parse_frame(const char *line, size_t len, struct agent_frame *f)
 	f->status = 0;
 	f->bytes = 0;
 	f->truncated = 0;
+	f->killed = 0;
 	f->reason[0] = '\0';
 
 	if (strncmp(line, "PVCI-READY ", 11) == 0) {
@@ -217,7 +263,12 @@ agent_parse_frame(const char *line, size_t len, struct agent_frame *f)
 		return 0;
 	}
 	if (strncmp(line, "PVCI-END ", 9) == 0) {
-		if (split(line, len, 5, fld, flen) < 0 ||
+		/* A sixth field, "1", says a RUNLIM command was killed at its limit. */
+		int six = split(line, len, 6, fld, flen) == 0;
+
+		if (six && !(flen[5] == 1 && fld[5][0] == '1'))
+			return -1;
+		if ((!six && split(line, len, 5, fld, flen) < 0) ||
 		    parse_id(fld[1], flen[1], &f->id) < 0 ||
 		    parse_uint(fld[2], flen[2], 255, &v) < 0)
 			return -1;
@@ -226,6 +277,7 @@ agent_parse_frame(const char *line, size_t len, struct agent_frame *f)
 		    parse_uint(fld[4], flen[4], 1, &v) < 0)
 			return -1;
 		f->truncated = (int)v;
+		f->killed = six;
 		f->type = AGENT_FRAME_END;
 		return 0;
 	}
@@ -263,12 +315,12 @@ agent_encode_request(long id, const char *op, const void *payload, size_t len)
 	/* "PVCI-REQ " + id + " " + op + " " + base64 + "\n" */
 	if (payload && (len + 2) / 3 * 4 + 9 + 11 + strlen(op) + 2 > AGENT_REQUEST_MAX)
 		return NULL;
-	b64 = payload ? agent_base64_encode(payload, len) : xstrdup("-");
+	b64 = payload ? agent_base64_encode(payload, len) : proto_strdup("-");
 	if (*b64 == '\0') {
 		free(b64);
 		return NULL;	/* an empty payload would read as a missing field */
 	}
-	line = xasprintf("PVCI-REQ %ld %s %s\n", id, op, b64);
+	line = proto_printf("PVCI-REQ %ld %s %s\n", id, op, b64);
 	free(b64);
 	if (strlen(line) > AGENT_REQUEST_MAX) {
 		free(line);
@@ -322,7 +374,7 @@ agent_reply_init(struct agent_reply *r, long id)
 	memset(r, 0, sizeof(*r));
 	r->id = id;
 	r->state = AGENT_REPLY_PENDING;
-	r->out = xmalloc(1);
+	r->out = proto_alloc(1);
 	r->out[0] = '\0';
 }
 
@@ -346,7 +398,9 @@ agent_reply_feed(struct agent_reply *r, const struct agent_frame *f)
 			r->why = "more output than the protocol allows";
 			break;
 		}
-		r->out = xrealloc(r->out, r->len + f->len + 1);
+		r->out = realloc(r->out, r->len + f->len + 1);
+		if (r->out == NULL)
+			abort();
 		memcpy(r->out + r->len, f->data, f->len);
 		r->len += f->len;
 		r->out[r->len] = '\0';
@@ -359,6 +413,7 @@ agent_reply_feed(struct agent_reply *r, const struct agent_frame *f)
 		}
 		r->status = f->status;
 		r->truncated = f->truncated;
+		r->killed = f->killed;
 		r->state = AGENT_REPLY_DONE;
 		break;
 	case AGENT_FRAME_ERR:
@@ -370,4 +425,125 @@ agent_reply_feed(struct agent_reply *r, const struct agent_frame *f)
 		break;
 	}
 	return r->state;
+}
+
+/* ---- guest side ---- */
+
+void
+agent_req_lines_init(struct agent_req_lines *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+size_t
+agent_req_lines_feed(struct agent_req_lines *l, const char *data, size_t len,
+		     const char **line, int *too_long)
+{
+	size_t i;
+
+	*line = NULL;
+	*too_long = 0;
+	for (i = 0; i < len; i++) {
+		char c = data[i];
+
+		if (c == '\n') {
+			l->buf[l->len] = '\0';
+			*line = l->buf;
+			*too_long = l->overflow;
+			l->len = 0;
+			l->overflow = 0;
+			return i + 1;
+		}
+		if (l->len == AGENT_REQUEST_MAX) {
+			l->overflow = 1;	/* keep the start: it holds the id */
+			continue;
+		}
+		l->buf[l->len++] = c;
+	}
+	return len;
+}
+
+enum agent_request_parse
+agent_parse_request(const char *line, size_t len, int too_long, struct agent_request *r)
+{
+	const char *fld[MAX_FIELDS];
+	size_t flen[MAX_FIELDS], idlen;
+	const char *sp;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len < 9 || strncmp(line, "PVCI-REQ ", 9) != 0 || memchr(line, '\0', len))
+		return AGENT_REQ_IGNORE;
+	/* Without an id there is nobody to answer. */
+	sp = memchr(line + 9, ' ', len - 9);
+	idlen = sp ? (size_t)(sp - (line + 9)) : len - 9;
+	if (parse_id(line + 9, idlen, &r->id) < 0)
+		return AGENT_REQ_IGNORE;
+	if (too_long || len > AGENT_REQUEST_MAX - 1)
+		return AGENT_REQ_TOO_LONG;
+	if (split(line, len, 4, fld, flen) < 0 || flen[2] == 0 || flen[2] > AGENT_OP_MAX)
+		return AGENT_REQ_BAD;
+	memcpy(r->op, fld[2], flen[2]);
+	r->op[flen[2]] = '\0';
+	if (!op_is_valid(r->op))
+		return AGENT_REQ_BAD;
+	if (flen[3] == 1 && fld[3][0] == '-') {
+		r->len = 0;
+	} else if (agent_base64_decode(fld[3], flen[3], r->payload, AGENT_REQUEST_MAX,
+				       &r->len) < 0 || r->len == 0) {
+		return AGENT_REQ_BAD;
+	}
+	r->payload[r->len] = '\0';
+	return AGENT_REQ_OK;
+}
+
+/* Tokens a guest frame may carry: what agent_parse_frame accepts. */
+static int
+token_ok(const char *s, size_t max, const char *extra)
+{
+	char tmp[AGENT_BOOT_ID_MAX + AGENT_VERSION_MAX + 2];
+	size_t n = strlen(s);
+
+	return n < sizeof(tmp) && copy_token(s, n, max, extra, tmp) == 0;
+}
+
+char *
+agent_encode_ready(const char *boot_id, const char *version)
+{
+	if (!token_ok(boot_id, AGENT_BOOT_ID_MAX, "-") ||
+	    !token_ok(version, AGENT_VERSION_MAX, "._-"))
+		return NULL;
+	return proto_printf("PVCI-READY %s %s\n", boot_id, version);
+}
+
+char *
+agent_encode_out(long id, const void *data, size_t len)
+{
+	char *b64, *line;
+
+	if (id < 1 || id > AGENT_ID_MAX || len == 0 || len > AGENT_PIECE_MAX)
+		return NULL;
+	b64 = agent_base64_encode(data, len);
+	line = proto_printf("PVCI-OUT %ld %s\n", id, b64);
+	free(b64);
+	return line;
+}
+
+char *
+agent_encode_end(long id, int status, long bytes, int truncated, int killed)
+{
+	if (id < 1 || id > AGENT_ID_MAX || status < 0 || status > 255 || bytes < 0 ||
+	    bytes > AGENT_OUTPUT_MAX || (truncated != 0 && truncated != 1) ||
+	    (killed != 0 && killed != 1))
+		return NULL;
+	return proto_printf("PVCI-END %ld %d %ld %d%s\n", id, status, bytes, truncated,
+			    killed ? " 1" : "");
+}
+
+char *
+agent_encode_err(long id, const char *reason)
+{
+	if (id < 1 || id > AGENT_ID_MAX || !token_ok(reason, AGENT_REASON_MAX, "-"))
+		return NULL;
+	return proto_printf("PVCI-ERR %ld %s\n", id, reason);
 }

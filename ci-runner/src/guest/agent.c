@@ -4,9 +4,14 @@
  * the toolstack's event loop (so lifecycle events arrive), and between
  * waits the watch callback and the domain's events may stop the call early.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "log.h"
@@ -17,8 +22,9 @@
 #define PING_EVERY	2.0	/* seconds between PINGs while waiting for READY */
 
 struct agent {
-	struct ts_domain *dom;
+	struct ts_domain *dom;		/* NULL: a serial device (agent_open_serial) */
 	struct ts_console *con;
+	int fd;				/* the serial device, when dom is NULL */
 	char *dev;
 	long next_id;
 	struct agent_lines lines;
@@ -48,6 +54,7 @@ agent_open(struct ts_domain *dom, const char *dev)
 		return NULL;
 	}
 	a->dom = dom;
+	a->fd = -1;
 	a->dev = xstrdup(dev);
 	/*
 	 * Ids start somewhere new in every session, so a late frame of an
@@ -64,7 +71,10 @@ agent_close(struct agent *a)
 {
 	if (a == NULL)
 		return;
-	ts_console_close(a->con);
+	if (a->con)
+		ts_console_close(a->con);
+	if (a->fd >= 0)
+		close(a->fd);
 	free(a->dev);
 	free(a);
 }
@@ -101,7 +111,81 @@ new_id(struct agent *a)
 static const char *
 dom_name(const struct agent *a)
 {
-	return ts_domain_name(a->dom);
+	return a->dom ? ts_domain_name(a->dom) : a->dev;
+}
+
+struct agent *
+agent_open_serial(const char *path)
+{
+	struct agent *a;
+	struct termios tio;
+	struct timespec ts;
+	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0) {
+		error("agent serial device '%s'", path);
+		return NULL;
+	}
+	/* Raw, no echo: a tty line discipline would mangle or echo frames. */
+	if (isatty(fd) && tcgetattr(fd, &tio) == 0) {
+		cfmakeraw(&tio);
+		if (tcsetattr(fd, TCSANOW, &tio) < 0) {
+			error("agent serial device '%s': raw mode", path);
+			close(fd);
+			return NULL;
+		}
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->fd = fd;
+	a->dev = xstrdup(path);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	a->next_id = 1 + (long)(((unsigned long)ts.tv_nsec ^ (unsigned long)ts.tv_sec) % 1000000000UL);
+	agent_lines_init(&a->lines);
+	return a;
+}
+
+static ssize_t
+serial_read(struct agent *a, void *buf, size_t len, int ms)
+{
+	struct pollfd pfd = { .fd = a->fd, .events = POLLIN };
+	ssize_t n;
+	int r = poll(&pfd, 1, ms);
+
+	if (r < 0 && errno != EINTR)
+		return error("agent serial device '%s': poll", a->dev);
+	if (r <= 0)
+		return 0;
+	n = read(a->fd, buf, len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n < 0)
+		return error("agent serial device '%s': read", a->dev);
+	if (n == 0)
+		return errorx("agent serial device '%s' closed", a->dev);
+	return n;
+}
+
+static int
+serial_write(struct agent *a, const char *buf, size_t len, int ms)
+{
+	double deadline = now_monotonic() + ms / 1000.0;
+
+	while (len > 0) {
+		ssize_t n = write(a->fd, buf, len);
+
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return error("agent serial device '%s': write", a->dev);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (now_monotonic() >= deadline)
+			return errorx("agent serial device '%s': write timed out", a->dev);
+		struct pollfd pfd = { .fd = a->fd, .events = POLLOUT };
+		poll(&pfd, 1, 100);
+	}
+	return 0;
 }
 
 /* Looks at the domain's events and the watch; -1 (reported) to stop. */
@@ -110,7 +194,7 @@ check_guest(struct agent *a)
 {
 	enum ts_event ev;
 
-	while (toolstack_next_event(a->dom, &ev) == 1) {
+	while (a->dom && toolstack_next_event(a->dom, &ev) == 1) {
 		/*
 		 * A command's reboot ends it: its answer will never come, and the
 		 * agent of the new boot knows nothing of it. Outside a RUN (waiting
@@ -147,9 +231,9 @@ check_guest(struct agent *a)
 }
 
 static int
-send_request(struct agent *a, long id, const char *op, const char *payload)
+send_request_len(struct agent *a, long id, const char *op, const void *payload, size_t len)
 {
-	char *line = agent_encode_request(id, op, payload, payload ? strlen(payload) : 0);
+	char *line = agent_encode_request(id, op, payload, len);
 	int rc;
 
 	if (line == NULL) {
@@ -157,11 +241,18 @@ send_request(struct agent *a, long id, const char *op, const char *payload)
 		return errorx("domain '%s': request too long for the agent (limit %d bytes)",
 			      dom_name(a), AGENT_REQUEST_MAX);
 	}
-	rc = ts_console_write(a->con, line, strlen(line), 5000);
+	rc = a->dom ? ts_console_write(a->con, line, strlen(line), 5000) :
+		      serial_write(a, line, strlen(line), 5000);
 	free(line);
 	if (rc < 0)
 		a->err = AGENT_E_CONSOLE;
 	return rc;
+}
+
+static int
+send_request(struct agent *a, long id, const char *op, const char *payload)
+{
+	return send_request_len(a, id, op, payload, payload ? strlen(payload) : 0);
 }
 
 /*
@@ -201,7 +292,12 @@ next_frame(struct agent *a, double deadline, struct agent_frame *f)
 		ms = (int)(left * 1000) + 1;
 		if (ms > SLICE_MS)
 			ms = SLICE_MS;
-		n = ts_console_read(a->con, a->pending, sizeof(a->pending), ms);
+		n = a->dom ? ts_console_read(a->con, a->pending, sizeof(a->pending), ms) :
+			     serial_read(a, a->pending, sizeof(a->pending), ms);
+		if (n < 0 && a->dom == NULL) {
+			a->err = AGENT_E_CONSOLE;
+			return -1;
+		}
 		if (n < 0) {
 			enum ts_state state;
 
@@ -264,9 +360,14 @@ agent_wait_ready(struct agent *a, int timeout, const char *not_boot_id,
 	}
 }
 
+/*
+ * Sends op with payload[0..len) and collects its reply within timeout
+ * seconds. On success *status, *output (the caller frees it; may be NULL),
+ * *outlen and *flags (AGENT_REPLY_TRUNCATED, AGENT_REPLY_KILLED) are set.
+ */
 static int
-request(struct agent *a, const char *op, const char *cmd, int timeout, int *status,
-	char **output)
+request_full(struct agent *a, const char *op, const void *payload, size_t len, int timeout,
+	     int *status, char **output, size_t *outlen, int *flags)
 {
 	double deadline = now_monotonic() + timeout;
 	struct agent_reply reply;
@@ -277,7 +378,7 @@ request(struct agent *a, const char *op, const char *cmd, int timeout, int *stat
 	a->err = AGENT_OK;
 	if (output)
 		*output = NULL;
-	if (send_request(a, id, op, cmd) < 0)
+	if (send_request_len(a, id, op, payload, len) < 0)
 		return -1;
 	agent_reply_init(&reply, id);
 	for (;;) {
@@ -311,13 +412,19 @@ request(struct agent *a, const char *op, const char *cmd, int timeout, int *stat
 		case AGENT_REPLY_DONE:
 			if (status)
 				*status = reply.status;
-			if (reply.truncated)
+			/* GET's "truncated" only says more of the file is left. */
+			if (reply.truncated && strcmp(op, "GET") != 0)
 				log_warnx("domain '%s': output of request %ld cut at %d bytes",
 					  dom_name(a), id, AGENT_OUTPUT_MAX);
 			if (output) {
 				*output = (char *)reply.out;
 				reply.out = NULL;
 			}
+			if (outlen)
+				*outlen = reply.len;
+			if (flags)
+				*flags = (reply.truncated ? AGENT_REPLY_TRUNCATED : 0) |
+					 (reply.killed ? AGENT_REPLY_KILLED : 0);
 			rc = 0;
 			break;
 		case AGENT_REPLY_REFUSED:
@@ -337,6 +444,14 @@ request(struct agent *a, const char *op, const char *cmd, int timeout, int *stat
 	return rc;
 }
 
+static int
+request(struct agent *a, const char *op, const char *cmd, int timeout, int *status,
+	char **output)
+{
+	return request_full(a, op, cmd, cmd ? strlen(cmd) : 0, timeout, status, output, NULL,
+			    NULL);
+}
+
 int
 agent_run(struct agent *a, const char *cmd, int timeout, int *status, char **output)
 {
@@ -345,7 +460,8 @@ agent_run(struct agent *a, const char *cmd, int timeout, int *status, char **out
 	if (cmd == NULL || *cmd == '\0')
 		return errorx("domain '%s': empty command for the agent", dom_name(a));
 	/* A reboot before this command (guest-reboot's own) is not its news. */
-	toolstack_wait(ts_domain_toolstack(a->dom), 0);
+	if (a->dom)
+		toolstack_wait(ts_domain_toolstack(a->dom), 0);
 	if (check_guest(a) < 0)
 		return -1;
 	a->in_run = 1;
@@ -372,5 +488,142 @@ agent_run_bg(struct agent *a, const char *cmd, int timeout)
 		return errorx("the agent of domain '%s' could not start '%s' (status %d)",
 			      dom_name(a), cmd, st);
 	}
+	return 0;
+}
+
+int
+agent_run_limit(struct agent *a, const char *cmd, int limit, int timeout, int *status,
+		int *killed, char **output)
+{
+	char *payload;
+	int st = -1, flags = 0, rc;
+
+	if (cmd == NULL || *cmd == '\0')
+		return errorx("domain '%s': empty command for the agent", dom_name(a));
+	if (limit < 1)
+		return errorx("domain '%s': time limit %d for the agent is not positive",
+			      dom_name(a), limit);
+	/* The guest's limit comes first, so its answer (killed) can arrive. */
+	if (timeout <= limit)
+		timeout = limit + 30;
+	payload = xasprintf("%d %s", limit, cmd);
+	if (a->dom)
+		toolstack_wait(ts_domain_toolstack(a->dom), 0);
+	if (check_guest(a) < 0) {
+		free(payload);
+		return -1;
+	}
+	a->in_run = 1;
+	rc = request_full(a, "RUNLIM", payload, strlen(payload), timeout, &st, output, NULL,
+			  &flags);
+	a->in_run = 0;
+	free(payload);
+	if (rc < 0)
+		return -1;
+	if (status)
+		*status = st;
+	if (killed)
+		*killed = !!(flags & AGENT_REPLY_KILLED);
+	return 0;
+}
+
+int
+agent_query(struct agent *a, const char *op, int timeout, int *status, char **output)
+{
+	return request_full(a, op, NULL, 0, timeout, status, output, NULL, NULL);
+}
+
+int
+agent_get_file(struct agent *a, const char *path, size_t max, int timeout, void **data,
+	       size_t *len)
+{
+	unsigned char *buf = NULL;
+	size_t have = 0;
+	int rc = -1;
+
+	*data = NULL;
+	*len = 0;
+	/* The agent sends AGENT_OUTPUT_MAX bytes a request, from an offset. */
+	for (;;) {
+		char *payload = xasprintf("%zu %s", have, path), *out = NULL;
+		size_t n = 0;
+		int st = -1, flags = 0;
+
+		if (request_full(a, "GET", payload, strlen(payload), timeout, &st, &out, &n,
+				 &flags) < 0) {
+			free(payload);
+			goto out;
+		}
+		free(payload);
+		if (st != 0) {
+			a->err = AGENT_E_PROTOCOL;
+			errorx("domain '%s': cannot read '%s': %s", dom_name(a), path, out);
+			free(out);
+			goto out;
+		}
+		if (have + n > max) {
+			a->err = AGENT_E_PROTOCOL;
+			errorx("domain '%s': '%s' is larger than %zu bytes", dom_name(a), path,
+			       max);
+			free(out);
+			goto out;
+		}
+		buf = xrealloc(buf, have + n + 1);
+		memcpy(buf + have, out, n);
+		have += n;
+		buf[have] = '\0';
+		free(out);
+		if (!(flags & AGENT_REPLY_TRUNCATED))
+			break;
+		if (n == 0) {
+			a->err = AGENT_E_PROTOCOL;
+			errorx("domain '%s': reading '%s' made no progress", dom_name(a), path);
+			goto out;
+		}
+	}
+	if (buf == NULL)
+		buf = xcalloc(1, 1);
+	*data = buf;
+	*len = have;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+/* Data bytes a PUT request can carry next to a path, within 16 KiB. */
+#define PUT_CHUNK 8192
+
+int
+agent_put_file(struct agent *a, const char *path, const void *data, size_t len, int timeout)
+{
+	size_t off = 0, plen = strlen(path);
+
+	if (plen == 0 || plen > 1024 || memchr(path, '\n', plen))
+		return errorx("domain '%s': '%s' is not a path the agent takes", dom_name(a),
+			      path);
+	do {
+		size_t n = len - off < PUT_CHUNK ? len - off : PUT_CHUNK;
+		char *payload = xmalloc(plen + 1 + n + 1), *out = NULL;
+		int st = -1, rc;
+
+		memcpy(payload, path, plen);
+		payload[plen] = '\n';
+		memcpy(payload + plen + 1, (const char *)data + off, n);
+		rc = request_full(a, off == 0 ? "PUT" : "APPEND", payload, plen + 1 + n,
+				  timeout, &st, &out, NULL, NULL);
+		free(payload);
+		if (rc < 0)
+			return -1;
+		if (st != 0) {
+			a->err = AGENT_E_PROTOCOL;
+			errorx("domain '%s': cannot write '%s': %s", dom_name(a), path, out);
+			free(out);
+			return -1;
+		}
+		free(out);
+		off += n;
+	} while (off < len);
 	return 0;
 }

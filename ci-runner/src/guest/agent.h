@@ -13,98 +13,7 @@
 
 #include <stddef.h>
 
-/* Bounds of the protocol (AGENT.md, "Limits and time"). */
-#define AGENT_LINE_MAX		8192		/* longest guest line kept */
-#define AGENT_REQUEST_MAX	16384		/* longest request line sent */
-#define AGENT_PIECE_MAX		3072		/* decoded bytes in one OUT frame */
-#define AGENT_OUTPUT_MAX	65536		/* output of one request */
-#define AGENT_BOOT_ID_MAX	64
-#define AGENT_VERSION_MAX	32
-#define AGENT_REASON_MAX	32
-#define AGENT_ID_MAX		2147483647L
-
-/* ---- protocol layer ---- */
-
-enum agent_frame_type {
-	AGENT_FRAME_READY,
-	AGENT_FRAME_OUT,
-	AGENT_FRAME_END,
-	AGENT_FRAME_ERR,
-};
-
-struct agent_frame {
-	enum agent_frame_type type;
-	long id;					/* OUT, END, ERR */
-	char boot_id[AGENT_BOOT_ID_MAX + 1];		/* READY */
-	char version[AGENT_VERSION_MAX + 1];		/* READY */
-	unsigned char data[AGENT_PIECE_MAX];		/* OUT, decoded */
-	size_t len;
-	int status;					/* END: 0..255 */
-	long bytes;					/* END: output bytes sent */
-	int truncated;					/* END: 0 or 1 */
-	char reason[AGENT_REASON_MAX + 1];		/* ERR */
-};
-
-/*
- * Parses one line (without its "\n"; a trailing "\r" is allowed) into *f.
- * Returns 0 for a well-formed guest frame, -1 for anything else (which the
- * protocol says to ignore). Reports nothing.
- */
-int agent_parse_frame(const char *line, size_t len, struct agent_frame *f);
-
-/*
- * Encodes "PVCI-REQ <id> <op> <base64>\n" (payload NULL: "-"). Returns a
- * new string, or NULL when the line would exceed AGENT_REQUEST_MAX or the
- * id or op is invalid.
- */
-char *agent_encode_request(long id, const char *op, const void *payload, size_t len);
-
-/* RFC 4648 base64 with padding. decode: -1 on bad input or if it exceeds max. */
-char *agent_base64_encode(const void *data, size_t len);
-int agent_base64_decode(const char *in, size_t inlen, unsigned char *out, size_t max,
-			size_t *outlen);
-
-/*
- * A line splitter with a bound: bytes in, whole lines out. Lines longer
- * than AGENT_LINE_MAX are dropped (and counted), never returned in part.
- */
-struct agent_lines {
-	char buf[AGENT_LINE_MAX + 1];
-	size_t len;
-	int overflow;		/* inside a line being dropped */
-	unsigned long dropped;
-};
-void agent_lines_init(struct agent_lines *l);
-/*
- * Takes bytes from data[0..len); stops after one whole line and returns
- * the bytes consumed, setting *line (NUL-terminated, lent until the next
- * call) or leaving it NULL when the data ran out first.
- */
-size_t agent_lines_feed(struct agent_lines *l, const char *data, size_t len,
-			const char **line);
-
-/* The reply to one request, collected from its frames. */
-enum agent_reply_state {
-	AGENT_REPLY_PENDING,
-	AGENT_REPLY_DONE,	/* END arrived and checked */
-	AGENT_REPLY_REFUSED,	/* ERR arrived: reason in reply->reason */
-	AGENT_REPLY_BROKEN,	/* the frames did not add up: why in reply->why */
-};
-
-struct agent_reply {
-	long id;
-	enum agent_reply_state state;
-	unsigned char *out;	/* output so far, NUL-terminated, owned */
-	size_t len;
-	int status;
-	int truncated;
-	char reason[AGENT_REASON_MAX + 1];
-	const char *why;
-};
-void agent_reply_init(struct agent_reply *r, long id);
-void agent_reply_release(struct agent_reply *r);
-/* Feeds one frame; frames of other ids are ignored. Returns r->state. */
-enum agent_reply_state agent_reply_feed(struct agent_reply *r, const struct agent_frame *f);
+#include "agent-proto.h"
 
 /* ---- transport ---- */
 
@@ -153,5 +62,31 @@ int agent_wait_ready(struct agent *a, int timeout, const char *not_boot_id,
 int agent_run(struct agent *a, const char *cmd, int timeout, int *status, char **output);
 /* Starts cmd in the background in the guest (reboot, poweroff, servers). */
 int agent_run_bg(struct agent *a, const char *cmd, int timeout);
+
+/*
+ * An agent on a serial device of this host (a pty, a real port), not a
+ * toolstack console: for pvci agent, and for testing the Windows agent
+ * under Wine. No domain, so no lifecycle events; messages name the path.
+ */
+struct agent *agent_open_serial(const char *path);
+
+/*
+ * Operations of the Windows agent (AGENT.md, "Operations"). RUNLIM runs
+ * cmd with a limit of limit seconds kept by the guest, which kills it and
+ * its children there: *killed says so. The host's timeout is raised above
+ * the limit when it is not.
+ */
+#define AGENT_REPLY_TRUNCATED	1
+#define AGENT_REPLY_KILLED	2
+int agent_run_limit(struct agent *a, const char *cmd, int limit, int timeout, int *status,
+		    int *killed, char **output);
+/* An operation without payload (DRIVERS, SERVICES, EVENTS, DUMPS, REBOOT, ...). */
+int agent_query(struct agent *a, const char *op, int timeout, int *status, char **output);
+/* Reads a guest file of at most max bytes (*data NUL-terminated, caller frees). */
+int agent_get_file(struct agent *a, const char *path, size_t max, int timeout, void **data,
+		   size_t *len);
+/* Writes (replaces) a guest file, in pieces. */
+int agent_put_file(struct agent *a, const char *path, const void *data, size_t len,
+		   int timeout);
 
 #endif

@@ -62,7 +62,47 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (req && strlen(req) > AGENT_REQUEST_MAX)
 			abort();
+		/* ... and the guest's parser (the Windows agent's) reads it back. */
+		if (req) {
+			static struct agent_request r;
+
+			if (agent_parse_request(req, strlen(req) - 1, 0, &r) != AGENT_REQ_OK ||
+			    r.len != (size > 12000 ? 12000 : size) || memcmp(r.payload, data, r.len))
+				abort();
+		}
 		free(req);
+	}
+	/* The guest side on the same bytes: bounded lines, ids only from a frame. */
+	{
+		static struct agent_req_lines rl;
+		static struct agent_request r;
+
+		agent_req_lines_init(&rl);
+		off = 0;
+		while (off < size) {
+			const char *line;
+			int too_long;
+
+			off += agent_req_lines_feed(&rl, (const char *)data + off, size - off, &line,
+						    &too_long);
+			if (line == NULL)
+				continue;
+			if (strlen(line) > AGENT_REQUEST_MAX)
+				abort();
+			switch (agent_parse_request(line, strlen(line), too_long, &r)) {
+			case AGENT_REQ_OK:
+				if (r.len > AGENT_REQUEST_MAX || strlen(r.op) > AGENT_OP_MAX)
+					abort();
+				/* fall through */
+			case AGENT_REQ_BAD:
+			case AGENT_REQ_TOO_LONG:
+				if (r.id < 1 || r.id > AGENT_ID_MAX)
+					abort();
+				break;
+			case AGENT_REQ_IGNORE:
+				break;
+			}
+		}
 	}
 	agent_reply_release(&reply);
 	return 0;

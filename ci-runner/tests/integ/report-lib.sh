@@ -81,3 +81,10 @@ finding() {
 	pvci report "$f" --format json "$@" | jq -r --arg j "$job" --arg s "$step" \
 		'.findings[] | select(.job == $j and .step == $s) | "\(.finding) \(.text) \(.blocks)"'
 }
+
+# no_retries: a regression is not run again in a real-retry flight (tests
+# whose flight numbers and lists do not expect the retries).
+no_retries() {
+	jq '.verdicts.retry_regressions = false' "$PVCI_HOME/config.json" >"$PVCI_HOME/config.json.new" &&
+		mv "$PVCI_HOME/config.json.new" "$PVCI_HOME/config.json"
+}

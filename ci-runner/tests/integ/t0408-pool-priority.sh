@@ -1,6 +1,7 @@
 #!/bin/bash
-# Priority across flights on a one-slot host: a push (real) flight goes
-# before an older one-off (adhoc) flight; scheduler.priority turns it round.
+# Priority across flights on a one-slot host: a push flight goes before an
+# older nightly flight (their origins set as the triggers record them);
+# scheduler.priority turns it round.
 . "$(dirname "$0")/lib.sh"
 plan 3
 init_instance
@@ -16,19 +17,25 @@ recipe() {	# recipe NAME: two jobs that note their name when they run
     "steps": [ { "step": "run", "as": "go" } ] } ] }
 JSON
 }
-recipe adhoc
+recipe nightly
 recipe push
-pvci flight create "$TEST_DIR/adhoc.json" --blessing adhoc >/dev/null
-pvci flight create "$TEST_DIR/push.json" --blessing real >/dev/null
+# two FIRST SECOND: flights of those triggers, the first one older.
+two() {
+	local a b
+	a=$(pvci flight create "$TEST_DIR/$1.json")
+	b=$(pvci flight create "$TEST_DIR/$2.json")
+	sqlite3 "$PVCI_HOME/results.db" "update flight_origin set triggered_by = '$1' where flight = $a;
+		update flight_origin set triggered_by = '$2' where flight = $b;
+		update flights set created = created - 100 where flight = $a"
+}
+two nightly push
 timeout 60 "$PVCI_BIN" pool run --interval 50 >/dev/null 2>&1
 # One slot: the jobs ran one after the other, in the order they wrote.
-is "the push flight's jobs ran before the older adhoc flight's" "$(tr '\n' ' ' <"$TEST_DIR/order")" "push push adhoc adhoc "
+is "the push flight's jobs ran before the older nightly flight's" "$(tr '\n' ' ' <"$TEST_DIR/order")" "push push nightly nightly "
 : >"$TEST_DIR/order"
 
-# The other way round when the config says so.
-jq '.scheduler = { priority: "adhoc,push,nightly" }' "$cfg" >"$cfg.new" && mv "$cfg.new" "$cfg"
-a=$(pvci flight create "$TEST_DIR/push.json" --blessing real)
-b=$(pvci flight create "$TEST_DIR/adhoc.json" --blessing adhoc)
+jq '.scheduler = { priority: "nightly,push,adhoc" }' "$cfg" >"$cfg.new" && mv "$cfg.new" "$cfg"
+two push nightly
 timeout 60 "$PVCI_BIN" pool run --interval 50 >/dev/null 2>&1
-is "with priority adhoc,push,nightly the adhoc flight goes first" "$(tr '\n' ' ' <"$TEST_DIR/order")" "adhoc adhoc push push "
+is "with priority nightly,push,adhoc the nightly flight goes first" "$(tr '\n' ' ' <"$TEST_DIR/order")" "nightly nightly push push "
 is "everything passed" "$(sqlite3 "$PVCI_HOME/results.db" "select group_concat(distinct status) from jobs")" pass

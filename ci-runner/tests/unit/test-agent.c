@@ -317,6 +317,172 @@ test_reply_oversized(void **state)
 	free(line);
 }
 
+
+/* END's sixth field: "1" only, and only as a sixth. */
+static void
+test_end_killed(void **state)
+{
+	struct agent_frame f;
+
+	(void)state;
+	assert_int_equal(agent_parse_frame("PVCI-END 5 255 0 0 1", 20, &f), 0);
+	assert_int_equal(f.killed, 1);
+	assert_int_equal(f.status, 255);
+	assert_int_equal(agent_parse_frame("PVCI-END 5 0 0 0", 16, &f), 0);
+	assert_int_equal(f.killed, 0);
+	assert_int_equal(agent_parse_frame("PVCI-END 5 0 0 0 0", 18, &f), -1);
+	assert_int_equal(agent_parse_frame("PVCI-END 5 0 0 0 1 1", 20, &f), -1);
+	assert_int_equal(agent_parse_frame("PVCI-END 5 0 0 0 ", 17, &f), -1);
+}
+
+struct request_case {
+	const char *line;
+	int too_long;
+	enum agent_request_parse want;
+	long id;
+	const char *op;
+	const char *payload;
+};
+
+/* The guest side of the framing, as the Windows agent uses it. */
+static void
+test_parse_request(void **state)
+{
+	static const struct request_case cases[] = {
+		{ "PVCI-REQ 1 PING -", 0, AGENT_REQ_OK, 1, "PING", "" },
+		{ "PVCI-REQ 2 RUN dW5hbWUgLXI=\r", 0, AGENT_REQ_OK, 2, "RUN", "uname -r" },
+		{ "PVCI-REQ 2147483647 GET MCBDOlx4", 0, AGENT_REQ_OK, 2147483647, "GET",
+		  "0 C:\\x" },
+		{ "PVCI-REQ 3 RUN !!!!", 0, AGENT_REQ_BAD, 3, NULL, NULL },
+		{ "PVCI-REQ 4 RUN", 0, AGENT_REQ_BAD, 4, NULL, NULL },
+		{ "PVCI-REQ 5 run -", 0, AGENT_REQ_BAD, 5, NULL, NULL },
+		{ "PVCI-REQ 6 RUN  dW5h", 0, AGENT_REQ_BAD, 6, NULL, NULL },
+		{ "PVCI-REQ 7 RUN dW5h extra", 0, AGENT_REQ_BAD, 7, NULL, NULL },
+		{ "PVCI-REQ 8 ABCDEFGHIJKLMNOPQ -", 0, AGENT_REQ_BAD, 8, NULL, NULL },
+		{ "PVCI-REQ 9 RUN dW5h", 1, AGENT_REQ_TOO_LONG, 9, NULL, NULL },
+		{ "PVCI-REQ 0 PING -", 0, AGENT_REQ_IGNORE, 0, NULL, NULL },
+		{ "PVCI-REQ 01 PING -", 0, AGENT_REQ_IGNORE, 0, NULL, NULL },
+		{ "PVCI-REQ 2147483648 PING -", 0, AGENT_REQ_IGNORE, 0, NULL, NULL },
+		{ "PVCI-REQ x PING -", 0, AGENT_REQ_IGNORE, 0, NULL, NULL },
+		{ "PVCI-OUT 1 AAAA", 0, AGENT_REQ_IGNORE, 0, NULL, NULL },
+		{ "", 0, AGENT_REQ_IGNORE, 0, NULL, NULL },
+	};
+	static struct agent_request r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct request_case *c = &cases[i];
+		enum agent_request_parse got;
+
+		got = agent_parse_request(c->line, strlen(c->line), c->too_long, &r);
+		if (got != c->want)
+			fail_msg("'%s': got %d, want %d", c->line, got, c->want);
+		if (c->want == AGENT_REQ_IGNORE)
+			continue;
+		assert_int_equal(r.id, c->id);
+		if (c->op) {
+			assert_string_equal(r.op, c->op);
+			assert_string_equal((const char *)r.payload, c->payload);
+			assert_int_equal(r.len, strlen(c->payload));
+		}
+	}
+}
+
+/* What agent_encode_request makes, agent_parse_request reads back. */
+static void
+test_request_roundtrip(void **state)
+{
+	static struct agent_request r;
+	unsigned char data[300];
+	char *line;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 7);
+	line = agent_encode_request(42, "PUT", data, sizeof(data));
+	assert_non_null(line);
+	assert_int_equal(agent_parse_request(line, strlen(line) - 1, 0, &r), AGENT_REQ_OK);
+	assert_int_equal(r.id, 42);
+	assert_int_equal(r.len, sizeof(data));
+	assert_memory_equal(r.payload, data, sizeof(data));
+	free(line);
+}
+
+/* Long request lines are cut, not lost: the id still gets its answer. */
+static void
+test_req_lines(void **state)
+{
+	static struct agent_req_lines l;
+	static struct agent_request r;
+	static char big[AGENT_REQUEST_MAX + 100];
+	const char *line;
+	size_t used;
+	int too_long;
+
+	(void)state;
+	agent_req_lines_init(&l);
+	used = agent_req_lines_feed(&l, "PVCI-REQ 1 PI", 13, &line, &too_long);
+	assert_int_equal(used, 13);
+	assert_null(line);
+	used = agent_req_lines_feed(&l, "NG -\nrest", 9, &line, &too_long);
+	assert_int_equal(used, 5);
+	assert_string_equal(line, "PVCI-REQ 1 PING -");
+	assert_int_equal(too_long, 0);
+
+	memset(big, 'A', sizeof(big));
+	memcpy(big, "PVCI-REQ 77 RUN ", 16);
+	big[sizeof(big) - 1] = '\n';
+	agent_req_lines_init(&l);
+	used = agent_req_lines_feed(&l, big, sizeof(big), &line, &too_long);
+	assert_int_equal(used, sizeof(big));
+	assert_non_null(line);
+	assert_int_equal(too_long, 1);
+	assert_int_equal(agent_parse_request(line, strlen(line), too_long, &r),
+			 AGENT_REQ_TOO_LONG);
+	assert_int_equal(r.id, 77);
+	/* The next line is whole again. */
+	used = agent_req_lines_feed(&l, "PVCI-REQ 2 PING -\n", 18, &line, &too_long);
+	assert_int_equal(too_long, 0);
+	assert_string_equal(line, "PVCI-REQ 2 PING -");
+}
+
+/* The guest's encoders make what the host's parser reads, and refuse the rest. */
+static void
+test_guest_encoders(void **state)
+{
+	unsigned char piece[AGENT_PIECE_MAX + 1];
+	struct agent_frame f;
+	char *line;
+
+	(void)state;
+	memset(piece, 0xa5, sizeof(piece));
+	line = agent_encode_ready("1c32fbe5-7f94", "win-1");
+	assert_string_equal(line, "PVCI-READY 1c32fbe5-7f94 win-1\n");
+	assert_int_equal(agent_parse_frame(line, strlen(line) - 1, &f), 0);
+	free(line);
+	line = agent_encode_out(9, piece, AGENT_PIECE_MAX);
+	assert_int_equal(agent_parse_frame(line, strlen(line) - 1, &f), 0);
+	assert_int_equal(f.len, AGENT_PIECE_MAX);
+	free(line);
+	line = agent_encode_end(9, 255, 3072, 0, 1);
+	assert_string_equal(line, "PVCI-END 9 255 3072 0 1\n");
+	free(line);
+	line = agent_encode_end(9, 0, 0, 1, 0);
+	assert_string_equal(line, "PVCI-END 9 0 0 1\n");
+	free(line);
+	line = agent_encode_err(9, "too-long");
+	assert_string_equal(line, "PVCI-ERR 9 too-long\n");
+	free(line);
+	assert_null(agent_encode_out(9, piece, AGENT_PIECE_MAX + 1));
+	assert_null(agent_encode_out(0, piece, 1));
+	assert_null(agent_encode_end(9, 256, 0, 0, 0));
+	assert_null(agent_encode_end(9, 0, AGENT_OUTPUT_MAX + 1, 0, 0));
+	assert_null(agent_encode_err(9, "two words"));
+	assert_null(agent_encode_ready("bad id", "1"));
+}
+
 int
 main(void)
 {
@@ -329,6 +495,11 @@ main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_reply_oversized),
+		cmocka_unit_test(test_end_killed),
+		cmocka_unit_test(test_parse_request),
+		cmocka_unit_test(test_request_roundtrip),
+		cmocka_unit_test(test_req_lines),
+		cmocka_unit_test(test_guest_encoders),
 	};
 
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
