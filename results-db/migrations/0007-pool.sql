@@ -44,8 +44,3 @@ CREATE TABLE job_attempts (
 	steps     TEXT NOT NULL,	-- JSON: [{stepno, testid, status, note, started, finished}]
 	PRIMARY KEY (flight, job, attempt)
 );
-
--- The scheduler reads the flights with work left at every tick: found
--- through this index, not by reading every job of the history.
-CREATE INDEX jobs_pool_active ON jobs(flight)
-	WHERE status IN ('queued','preparing','running') OR needs_cleanup = 1;
