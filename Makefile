@@ -109,10 +109,12 @@ bench: pvci
 	bench/smoke-flight
 	bench/flight-diff
 	bench/report
-	bench/pool-sched
 	bench/webhook
+	bench/daemon-memory
 	bench/web
 	bench/sandbox
+	bench/pool-sched
+	bench/publish
 
 # The kill campaign at full length (50 kills, half on real guests; ~30 min).
 kill-campaign: pvci
@@ -159,6 +161,8 @@ fuzz:
 	  $(SRC_DIR)/report/allow.c $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c $(LDLIBS)
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-webhook ci-runner/tests/fuzz/fuzz-webhook.c \
 	  $(foreach l,$(LAYERS),$(call layer_srcs,$(l))) $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-http ci-runner/tests/fuzz/fuzz-http.c \
+	  $(SRC_DIR)/web/http.c $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c $(LDLIBS)
 	mkdir -p build/fuzz/corpus-recipe build/fuzz/corpus-allow
 	printf '%s\n' '# allowed for now' 'win-* storage until=2030-01-31 reason="XSA fix"' \
 	  '!win-2022 *' >build/fuzz/corpus-allow/sample
@@ -167,6 +171,7 @@ fuzz:
 	build/fuzz/fuzz-agent -max_total_time=$(FUZZ_SECONDS)
 	build/fuzz/fuzz-allow -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-allow
 	build/fuzz/fuzz-webhook -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS)
+	build/fuzz/fuzz-http -max_total_time=$(FUZZ_SECONDS)
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-verify ci-runner/tests/fuzz/fuzz-verify.c \
 	  $(foreach l,$(LAYERS),$(call layer_srcs,$(l))) $(LDLIBS)
 	mkdir -p build/fuzz/corpus-verify

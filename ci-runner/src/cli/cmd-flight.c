@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "db.h"
 #include "flight-create.h"
 #include "flight-diff.h"
@@ -18,8 +19,10 @@
 #include "log.h"
 #include "mail-flight.h"
 #include "progress.h"
+#include "publish.h"
 #include "recover.h"
 #include "retry.h"
+#include "verdicts.h"
 #include "show.h"
 #include "util.h"
 #include "watch.h"
@@ -235,15 +238,13 @@ parse_flight_number(const char *s, long *flight)
 static enum run_outcome
 after_flight(struct instance *inst, long flight, enum run_outcome out)
 {
-	struct db_flight_info fi;
-	long judged = flight, retry;
+	long retry;
+	int claimed = db_flight_verdict_claim_finished(inst->db, flight), gate_failed = 0;
 
-	if (db_flight_info(inst->db, flight, &fi) < 0)
-		return RUN_ERROR;
-	if (fi.retry_of)
-		judged = fi.retry_of;
-	db_flight_info_release(&fi);
-	retry = judged == flight ? retry_after_flight(inst, flight) : 0;
+	/* Once per finished flight, by whoever claims it (the daemon, or us). */
+	if (claimed <= 0)
+		return claimed < 0 ? RUN_ERROR : out;
+	retry = verdict_after_flight(inst, flight, stdout, &gate_failed);
 	if (retry < 0)
 		return RUN_ERROR;
 	if (retry > 0) {
@@ -253,11 +254,18 @@ after_flight(struct instance *inst, long flight, enum run_outcome out)
 		if (run_flight(inst, retry, NULL, &progress_listener) == RUN_ERROR)
 			return RUN_ERROR;
 		show_flight_summary(inst, retry);
+		if (db_flight_verdict_claim_finished(inst->db, retry) < 0 ||
+		    verdict_after_flight(inst, retry, stdout, &gate_failed) < 0)
+			return RUN_ERROR;
 	}
-	if (gate_after_flight(inst, judged) < 0 && out == RUN_PASS)
-		out = RUN_ERROR;
-	mail_after_flight(inst, judged, gate_pushed(inst->db, judged) == 1);
-	return out;
+	/* A failed publish is reported and changes neither the results nor the outcome. */
+	if (config_bool(inst->cfg, "publish.after_flight")) {
+		publish_instance(inst, flight, NULL, NULL);
+		if (retry > 0)
+			publish_instance(inst, retry, NULL, NULL);
+	}
+	/* A gate that could not do its work makes a pass an error. */
+	return gate_failed && out == RUN_PASS ? RUN_ERROR : out;
 }
 
 static int

@@ -22,11 +22,14 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_keys_entry,
 	&cmd_verify_entry,
 	&cmd_help_entry,
-	&cmd_host_entry,
-	&cmd_pool_entry,
 	&cmd_trigger_entry,
 	&cmd_serve_entry,
 	&cmd_agent_entry,
+	&cmd_host_entry,
+	&cmd_pool_entry,
+	&cmd_daemon_entry,
+	&cmd_status_entry,
+	&cmd_publish_entry,
 	NULL,
 };
 

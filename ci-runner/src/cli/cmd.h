@@ -46,11 +46,14 @@ extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_regressions_entry;
 extern const struct cmd_entry cmd_gate_entry;
 extern const struct cmd_entry cmd_help_entry;
-extern const struct cmd_entry cmd_host_entry;
-extern const struct cmd_entry cmd_pool_entry;
 extern const struct cmd_entry cmd_trigger_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_agent_entry;
+extern const struct cmd_entry cmd_host_entry;
+extern const struct cmd_entry cmd_pool_entry;
+extern const struct cmd_entry cmd_daemon_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_publish_entry;
 
 const struct cmd_entry *cmd_lookup(const char *name);
 const struct cmd_entry *const *cmd_table(void);

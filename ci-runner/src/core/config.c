@@ -117,29 +117,6 @@ static const struct config_key config_keys[] = {
 	{ .key = "network.iperf3_port", .type = CT_INT, .def = "5201",
 	  .help = "first host port for iperf3 servers",
 	  .min = 1, .max = 65535 },
-	{ .key = "pool.local_guests", .type = CT_INT, .def = "2",
-	  .help = "guests at once on the host 'local' (the pool when no \"hosts\" are given)",
-	  .min = 1, .max = 1024 },
-	{ .key = "pool.local_memory_mib", .type = CT_INT, .def = "2048",
-	  .help = "guest memory at once on the host 'local'",
-	  .min = 64, .max = 16777216 },
-	{ .key = "pool.local_flags", .type = CT_STR, .def = "", .may_be_empty = 1,
-	  .help = "flags of the host 'local', separated by spaces (e.g. \"kvm x64\")" },
-	{ .key = "pool.auto_disable_after", .type = CT_INT, .def = "2",
-	  .help = "a host whose jobs end broken this many times in a row is disabled; 0: never",
-	  .min = 0, .max = 1000 },
-	{ .key = "scheduler.priority", .type = CT_STR, .def = "push,adhoc,nightly",
-	  .help = "flight classes, highest priority first: push, adhoc (one-off), nightly" },
-	{ .key = "scheduler.flight_share", .type = CT_INT, .def = "50",
-	  .help = "percent of the pool's guest slots one flight may hold while other flights wait",
-	  .min = 1, .max = 100 },
-	{ .key = "scheduler.max_hostless", .type = CT_INT, .def = "2",
-	  .help = "jobs needing no host (builds) running at once on this machine",
-	  .min = 1, .max = 1024 },
-	{ .key = "scheduler.job_timeout", .type = CT_INT, .def = "21600",
-	  .help = "seconds a whole job may run (its always steps excepted), besides each "
-		  "step's own limit",
-	  .min = 1, .max = 604800 },
 	{ .key = "service.poll_interval", .type = CT_INT, .def = "60",
 	  .help = "seconds between two polls (git ls-remote) of the configured branches",
 	  .min = 5, .max = 86400 },
@@ -199,6 +176,59 @@ static const struct config_key config_keys[] = {
 	  .help = "SOFTHSM2_CONF pvci writes and uses (its tokens next to it in softhsm/); "
 		  "empty: a token pvci does not manage (an HSM)",
 	  .may_be_empty = 1 },
+	{ .key = "service.listen", .type = CT_STR, .def = "127.0.0.1:8080",
+	  .help = "address pvci daemon's HTTP listener (pages, API, webhooks) listens on: "
+		  "ADDR:PORT, [ADDR6]:PORT; port 0 picks a free one" },
+	{ .key = "service.tick_ms", .type = CT_INT, .def = "500",
+	  .help = "milliseconds between two rounds of the daemon (triggers due, workers, "
+		  "finished flights)",
+	  .min = 10, .max = 60000 },
+	{ .key = "service.max_body", .type = CT_INT, .def = "1048576",
+	  .help = "largest request body the daemon reads (webhooks, POST /api/flights); "
+		  "larger ones get 413 unread",
+	  .min = 1024, .max = 104857600 },
+	{ .key = "pool.local_guests", .type = CT_INT, .def = "2",
+	  .help = "guests at once on the host 'local' (the pool when no \"hosts\" are given)",
+	  .min = 1, .max = 1024 },
+	{ .key = "pool.local_memory_mib", .type = CT_INT, .def = "2048",
+	  .help = "guest memory at once on the host 'local'",
+	  .min = 64, .max = 16777216 },
+	{ .key = "pool.local_flags", .type = CT_STR, .def = "", .may_be_empty = 1,
+	  .help = "flags of the host 'local', separated by spaces (e.g. \"kvm x64\")" },
+	{ .key = "pool.auto_disable_after", .type = CT_INT, .def = "2",
+	  .help = "a host whose jobs end broken this many times in a row is disabled; 0: never",
+	  .min = 0, .max = 1000 },
+	{ .key = "scheduler.priority", .type = CT_STR, .def = "push,adhoc,nightly",
+	  .help = "flight classes, highest priority first: push, adhoc (one-off), nightly" },
+	{ .key = "scheduler.flight_share", .type = CT_INT, .def = "50",
+	  .help = "percent of the pool's guest slots one flight may hold while other flights wait",
+	  .min = 1, .max = 100 },
+	{ .key = "scheduler.max_hostless", .type = CT_INT, .def = "2",
+	  .help = "jobs needing no host (builds) running at once on this machine",
+	  .min = 1, .max = 1024 },
+	{ .key = "scheduler.job_timeout", .type = CT_INT, .def = "21600",
+	  .help = "seconds a whole job may run (its always steps excepted), besides each "
+		  "step's own limit",
+	  .min = 1, .max = 604800 },
+	{ .key = "publish.url", .type = CT_STR, .def = NULL,
+	  .help = "where pvci publish sends a flight's pages, logs and artifacts: "
+		  "file:///PATH, sftp://HOST:PORT/PATH (key authentication) or "
+		  "https://HOST:PORT/PATH (WebDAV PUT and MKCOL); no password in it" },
+	{ .key = "publish.credentials_file", .type = CT_STR, .def = NULL,
+	  .help = "file (mode 0600, relative to the instance) with the target's "
+		  "{\"user\": ..., \"password\": ..., \"key\": PRIVATE_KEY_PATH}; unset: none" },
+	{ .key = "publish.ca_file", .type = CT_STR, .def = NULL,
+	  .help = "https target: the CA certificate(s) to trust, relative to the instance; "
+		  "unset: the system's" },
+	{ .key = "publish.known_hosts", .type = CT_STR, .def = NULL,
+	  .help = "sftp target: known_hosts file with the server's host key, relative to "
+		  "the instance (required for sftp)" },
+	{ .key = "publish.tries", .type = CT_INT, .def = "3",
+	  .help = "tries per file before a publish gives up (backoff between them)",
+	  .min = 1, .max = 20 },
+	{ .key = "publish.after_flight", .type = CT_BOOL, .def = "false",
+	  .help = "publish a flight when pvci flight run ends it (a failure is reported; "
+		  "the flight's results do not change)" },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -206,10 +236,10 @@ static const struct config_key config_keys[] = {
 struct config {
 	char *values[NKEYS];
 	int set[NKEYS];
+	struct config_service *service;	/* trees, branches, secrets; NULL: none */
 	struct config_host *hosts;	/* the "hosts" array; NULL: the local default */
 	int nhosts;
 	struct config_host *local;	/* the local default, made when first asked for */
-	struct config_service *service;	/* trees, branches, secrets; NULL: none */
 };
 
 struct config_service **
@@ -249,9 +279,9 @@ config_free(struct config *cfg)
 		return;
 	for (i = 0; i < NKEYS; i++)
 		free(cfg->values[i]);
+	config_service_free(cfg->service);
 	config_hosts_free(cfg->hosts, cfg->nhosts);
 	config_hosts_free(cfg->local, cfg->local ? 1 : 0);
-	config_service_free(cfg->service);
 	free(cfg);
 }
 
@@ -329,6 +359,14 @@ load_object(struct config *cfg, json_t *obj, const char *prefix, const char *pat
 		char num[32];
 		int idx, rc = 0;
 
+		/* The service's trees are structured, read by config-service.c. */
+		if (!*prefix && config_service_section(full)) {
+			rc = config_service_load(&cfg->service, full, v, path);
+			free(full);
+			if (rc < 0)
+				return -1;
+			continue;
+		}
 		/* The host pool is a list of its own (config-hosts.c). */
 		if (!*prefix && !strcmp(k, "hosts")) {
 			free(full);
@@ -336,14 +374,6 @@ load_object(struct config *cfg, json_t *obj, const char *prefix, const char *pat
 			cfg->hosts = NULL;
 			cfg->nhosts = 0;
 			if (config_hosts_parse(v, path, &cfg->hosts, &cfg->nhosts) < 0)
-				return -1;
-			continue;
-		}
-		/* The service's trees are structured, read by config-service.c. */
-		if (!*prefix && config_service_section(full)) {
-			rc = config_service_load(&cfg->service, full, v, path);
-			free(full);
-			if (rc < 0)
 				return -1;
 			continue;
 		}
@@ -575,7 +605,6 @@ config_print_keys(void)
 		       ck->type == CT_BOOL ? "boolean" : "string",
 		       ck->help, ck->def ? ck->def : "unset, may be null", range);
 	}
-	config_hosts_print_help();
 	printf("\n  The service's trees (pvci daemon, pvci trigger), section \"trees\":\n"
 	       "  trees.TREE.url                        the tree's git URL (no credentials)\n"
 	       "  trees.TREE.branches.REF.push          recipe (name or path) of a push flight\n"
@@ -583,4 +612,5 @@ config_print_keys(void)
 	       "  trees.TREE.branches.REF.schedule      {\"time\": \"HH:MM\", \"days\": [\"mon\", ...],\n"
 	       "                                        \"utc_offset\": \"+HH:MM\"} of the nightly flight\n"
 	       "  trees.TREE.branches.REF.flight_branch the flights' branch (default: the recipe's)\n");
+	config_hosts_print_help();
 }

@@ -38,41 +38,6 @@ char *config_default_text(void);
 void config_print_keys(void);
 
 /*
- * The host pool: the config's "hosts" array (config-hosts.c), each entry
- * checked when the config loads; without one, a single host "local" on
- * toolstack.uri with the pool.local_* capacity and flags.
- */
-#define CONFIG_HOST_MAX_FLAGS 32
-struct config_host {
-	char *name;
-	char *toolstack;	/* "libvirt" or "xl" */
-	char *uri;		/* libvirt URI; NULL for xl */
-	char *domain_type;	/* NULL: toolstack.domain_type */
-	long guests;		/* guests at once */
-	long memory_mib;	/* guest memory at once */
-	char **flags;		/* xen, kvm, windows, x64, ... */
-	int nflags;
-};
-/* Lent: lives as long as cfg. */
-const struct config_host *config_hosts(const struct config *cfg, int *count);
-/* The host of that name, or NULL. */
-const struct config_host *config_host(const struct config *cfg, const char *name);
-/* Points toolstack.backend, .uri and .domain_type at host name; -1 (reported). */
-int config_use_host(struct config *cfg, const char *name);
-/* 1 when h has every flag of the space-separated list flags. */
-int config_host_has_flags(const struct config_host *h, const char *flags);
-
-/* config-hosts.c, for config.c. */
-int config_hosts_parse(json_t *arr, const char *path, struct config_host **out, int *count);
-struct config_host *config_host_local(const char *toolstack, const char *uri,
-				      const char *domain_type, long guests, long memory_mib,
-				      const char *flags);
-void config_hosts_free(struct config_host *hosts, int count);
-void config_hosts_print_help(void);
-/* scheduler.priority: the classes push, adhoc, nightly, each once; -1 (reported). */
-int config_check_priority(const char *value, const char *where);
-
-/*
  * The service (pvci daemon and its triggers): the "trees" section (see
  * config-service.h for its shape). Every string is owned by the config.
  */
@@ -113,5 +78,40 @@ const char *config_token_name(const struct config *cfg, const char *token);
 /* The webhook secrets, NULL when unset. */
 const char *config_github_secret(const struct config *cfg);
 const char *config_gitlab_token(const struct config *cfg);
+
+/*
+ * The host pool: the config's "hosts" array (config-hosts.c), each entry
+ * checked when the config loads; without one, a single host "local" on
+ * toolstack.uri with the pool.local_* capacity and flags.
+ */
+#define CONFIG_HOST_MAX_FLAGS 32
+struct config_host {
+	char *name;
+	char *toolstack;	/* "libvirt" or "xl" */
+	char *uri;		/* libvirt URI; NULL for xl */
+	char *domain_type;	/* NULL: toolstack.domain_type */
+	long guests;		/* guests at once */
+	long memory_mib;	/* guest memory at once */
+	char **flags;		/* xen, kvm, windows, x64, ... */
+	int nflags;
+};
+/* Lent: lives as long as cfg. */
+const struct config_host *config_hosts(const struct config *cfg, int *count);
+/* The host of that name, or NULL. */
+const struct config_host *config_host(const struct config *cfg, const char *name);
+/* Points toolstack.backend, .uri and .domain_type at host name; -1 (reported). */
+int config_use_host(struct config *cfg, const char *name);
+/* 1 when h has every flag of the space-separated list flags. */
+int config_host_has_flags(const struct config_host *h, const char *flags);
+
+/* config-hosts.c, for config.c. */
+int config_hosts_parse(json_t *arr, const char *path, struct config_host **out, int *count);
+struct config_host *config_host_local(const char *toolstack, const char *uri,
+				      const char *domain_type, long guests, long memory_mib,
+				      const char *flags);
+void config_hosts_free(struct config_host *hosts, int count);
+void config_hosts_print_help(void);
+/* scheduler.priority: the classes push, adhoc, nightly, each once; -1 (reported). */
+int config_check_priority(const char *value, const char *where);
 
 #endif

@@ -3209,3 +3209,60 @@ db_job_host_needs(struct db *db, long flight, const char *job, int *needs_host,
 	sqlite3_finalize(st);
 	return rc > 0 ? 0 : -1;
 }
+
+int
+db_flight_verdict_claim_finished(struct db *db, long flight)
+{
+	int n = exec_stmt(db, "INSERT OR IGNORE INTO flight_verdicts (flight, claimed, by_pid) "
+			  "SELECT flight, ?, ? FROM flights WHERE flight = ? AND finished IS NOT NULL",
+			  "iii", now_seconds(), (long)getpid(), flight);
+
+	return n < 0 ? -1 : n > 0;
+}
+
+int
+db_flights_unjudged(struct db *db, long **flights, int *count)
+{
+	sqlite3_stmt *st;
+	int rc = 0, n = 0, cap = 16;
+
+	*count = 0;
+	*flights = xcalloc((size_t)cap, sizeof(**flights));
+	st = query(db, "SELECT f.flight FROM flights f WHERE f.finished IS NOT NULL "
+		   "AND NOT EXISTS (SELECT 1 FROM flight_verdicts v WHERE v.flight = f.flight) "
+		   "ORDER BY f.flight LIMIT 100", "");
+	if (!st)
+		goto fail;
+	while ((rc = step_row(db, st)) > 0) {
+		if (n == cap) {
+			cap *= 2;
+			*flights = xrealloc(*flights, (size_t)cap * sizeof(**flights));
+		}
+		(*flights)[n++] = col_long(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		goto fail;
+	*count = n;
+	return 0;
+fail:
+	free(*flights);
+	*flights = NULL;
+	return -1;
+}
+
+json_t *
+db_queue_json(struct db *db)
+{
+	return rows_json(db, query(db, "SELECT j.flight, f.blessing, f.branch, count(*) AS queued "
+				   "FROM jobs j JOIN flights f USING (flight) WHERE j.status = 'queued' "
+				   "GROUP BY j.flight ORDER BY j.flight", ""));
+}
+
+json_t *
+db_running_json(struct db *db)
+{
+	return rows_json(db, query(db, "SELECT flight, job, status, host, owner_pid, started "
+				   "FROM jobs WHERE status IN ('preparing', 'running') "
+				   "ORDER BY flight, ordinal", ""));
+}

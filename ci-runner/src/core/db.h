@@ -441,102 +441,6 @@ int db_real_flights_before(struct db *db, const char *branch, long before, int l
 			   long **flights, long **created, int *count);
 
 /*
- * The host pool (migration 0007). Host rows are made from the config by
- * db_host_sync; leases tie a job to a host with the worker as owner.
- */
-int db_host_sync(struct db *db, const char *name, const char *toolstack, const char *uri,
-		 const char *domain_type);
-/* Enables or disables a host (reason recorded when disabling); 0, or -1 ("no host" too). */
-int db_host_set_enabled(struct db *db, const char *name, int enabled, const char *reason);
-struct db_host_state {
-	char *name;
-	int enabled;
-	char *reason;		/* why disabled; NULL when enabled */
-	long disabled_at;
-	int broken_streak;
-	char *broken_jobs;	/* the jobs of the streak, "FLIGHT/JOB ..." or NULL */
-};
-int db_hosts_state(struct db *db, struct db_host_state **out, int *count);
-void db_hosts_state_free(struct db_host_state *h, int count);
-
-struct db_lease {
-	long flight;
-	char *job;
-	char *host;
-	long memory_mib;
-	long since;
-	struct db_owner owner;	/* owner.flight and owner.job as above */
-};
-int db_leases(struct db *db, struct db_lease **out, int *count);
-void db_leases_free(struct db_lease *l, int count);
-
-/* What a lease claim must respect: the host's capacity. */
-struct db_lease_req {
-	const char *host;
-	long guests;		/* the host's capacity */
-	long capacity_mib;
-	long memory_mib;	/* what this job takes */
-	int hostless;		/* the job needs no host: no lease, only the claim */
-};
-/*
- * Takes a lease on req->host for job and claims the job (status running,
- * owner me, jobs.host) in one transaction: 1 when done, 0 when refused with
- * *why (caller frees: host disabled, full, job not queued), -1 on error.
- */
-int db_lease_claim(struct db *db, long flight, const char *job, const struct db_lease_req *req,
-		   const struct db_owner *me, char **why);
-/* Frees the lease of a job (whoever holds it); 0 or -1. */
-int db_lease_release(struct db *db, long flight, const char *job);
-/*
- * Frees a lease whose owner died, only while that owner holds it and its
- * job does not wait for a cleanup (which frees it when done): 1 freed, 0, -1.
- */
-int db_lease_free_dead(struct db *db, const struct db_lease *lease);
-/*
- * Counts a job's end on host: broken adds to the host's streak, pass or
- * fail ends it. When the streak reaches disable_after (0: never) the host
- * is disabled with the reason. 1 when this disabled it, 0, -1.
- */
-int db_host_job_ended(struct db *db, const char *host, long flight, const char *job,
-		      enum status status, long disable_after);
-
-/* What the pool scheduler sees of each job of the flights not finished. */
-struct db_pool_job {
-	long flight;
-	char *job;
-	char *blessing;
-	char *trigger;		/* flight_origin.triggered_by when known, else NULL */
-	long created;		/* the flight's */
-	int ordinal;
-	enum status status;
-	int needs_host;
-	char *needs_flags;	/* space-separated, "" for any host */
-	int attempt;
-	char *avoid_host;	/* NULL when none */
-	char *host;		/* while running: its host */
-	int needs_cleanup;
-	char **needs;
-	int nneeds;
-};
-int db_pool_jobs(struct db *db, struct db_pool_job **out, int *count);
-void db_pool_jobs_free(struct db_pool_job *j, int count);
-/* Records a job's host needs (flight creation). */
-int db_job_set_host_needs(struct db *db, long flight, const char *job, int needs_host,
-			  const char *needs_flags);
-/*
- * Queues a broken job again as its next attempt, keeping the one that broke
- * in job_attempts: only while it is broken, on attempt < max_attempts and
- * cleaned up. The new attempt avoids avoid_host (NULL: any). 1 done, 0, -1.
- */
-int db_job_retry(struct db *db, long flight, const char *job, int max_attempts,
-		 const char *avoid_host);
-/* A job's host needs, attempt and host (strings: caller frees); 0 or -1. */
-int db_job_host_needs(struct db *db, long flight, const char *job, int *needs_host,
-		      char **needs_flags, int *attempt, char **host);
-/* A job's earlier attempts as a JSON array (new reference), NULL on error. */
-json_t *db_job_attempts_json(struct db *db, long flight, const char *job);
-
-/*
  * The service's triggers (migration 0008). A flight's origin: who asked
  * (the Unix user, an API token's name, "poll", "github:USER", ...), which
  * trigger (push, nightly, one-off) and, for push and nightly, the config's
@@ -658,5 +562,116 @@ struct db_catalog_use {
 int db_catalog_uses(struct db *db, const char *sha256, struct db_catalog_use **out,
 		    int *count);
 void db_catalog_uses_free(struct db_catalog_use *u, int count);
+
+/*
+ * The host pool (migration 0007). Host rows are made from the config by
+ * db_host_sync; leases tie a job to a host with the worker as owner.
+ */
+int db_host_sync(struct db *db, const char *name, const char *toolstack, const char *uri,
+		 const char *domain_type);
+/* Enables or disables a host (reason recorded when disabling); 0, or -1 ("no host" too). */
+int db_host_set_enabled(struct db *db, const char *name, int enabled, const char *reason);
+struct db_host_state {
+	char *name;
+	int enabled;
+	char *reason;		/* why disabled; NULL when enabled */
+	long disabled_at;
+	int broken_streak;
+	char *broken_jobs;	/* the jobs of the streak, "FLIGHT/JOB ..." or NULL */
+};
+int db_hosts_state(struct db *db, struct db_host_state **out, int *count);
+void db_hosts_state_free(struct db_host_state *h, int count);
+
+struct db_lease {
+	long flight;
+	char *job;
+	char *host;
+	long memory_mib;
+	long since;
+	struct db_owner owner;	/* owner.flight and owner.job as above */
+};
+int db_leases(struct db *db, struct db_lease **out, int *count);
+void db_leases_free(struct db_lease *l, int count);
+
+/* What a lease claim must respect: the host's capacity. */
+struct db_lease_req {
+	const char *host;
+	long guests;		/* the host's capacity */
+	long capacity_mib;
+	long memory_mib;	/* what this job takes */
+	int hostless;		/* the job needs no host: no lease, only the claim */
+};
+/*
+ * Takes a lease on req->host for job and claims the job (status running,
+ * owner me, jobs.host) in one transaction: 1 when done, 0 when refused with
+ * *why (caller frees: host disabled, full, job not queued), -1 on error.
+ */
+int db_lease_claim(struct db *db, long flight, const char *job, const struct db_lease_req *req,
+		   const struct db_owner *me, char **why);
+/* Frees the lease of a job (whoever holds it); 0 or -1. */
+int db_lease_release(struct db *db, long flight, const char *job);
+/*
+ * Frees a lease whose owner died, only while that owner holds it and its
+ * job does not wait for a cleanup (which frees it when done): 1 freed, 0, -1.
+ */
+int db_lease_free_dead(struct db *db, const struct db_lease *lease);
+/*
+ * Counts a job's end on host: broken adds to the host's streak, pass or
+ * fail ends it. When the streak reaches disable_after (0: never) the host
+ * is disabled with the reason. 1 when this disabled it, 0, -1.
+ */
+int db_host_job_ended(struct db *db, const char *host, long flight, const char *job,
+		      enum status status, long disable_after);
+
+/* What the pool scheduler sees of each job of the flights not finished. */
+struct db_pool_job {
+	long flight;
+	char *job;
+	char *blessing;
+	char *trigger;		/* flight_origin.triggered_by when known, else NULL */
+	long created;		/* the flight's */
+	int ordinal;
+	enum status status;
+	int needs_host;
+	char *needs_flags;	/* space-separated, "" for any host */
+	int attempt;
+	char *avoid_host;	/* NULL when none */
+	char *host;		/* while running: its host */
+	int needs_cleanup;
+	char **needs;
+	int nneeds;
+};
+int db_pool_jobs(struct db *db, struct db_pool_job **out, int *count);
+void db_pool_jobs_free(struct db_pool_job *j, int count);
+/* Records a job's host needs (flight creation). */
+int db_job_set_host_needs(struct db *db, long flight, const char *job, int needs_host,
+			  const char *needs_flags);
+/*
+ * Queues a broken job again as its next attempt, keeping the one that broke
+ * in job_attempts: only while it is broken, on attempt < max_attempts and
+ * cleaned up. The new attempt avoids avoid_host (NULL: any). 1 done, 0, -1.
+ */
+int db_job_retry(struct db *db, long flight, const char *job, int max_attempts,
+		 const char *avoid_host);
+/* A job's host needs, attempt and host (strings: caller frees); 0 or -1. */
+int db_job_host_needs(struct db *db, long flight, const char *job, int *needs_host,
+		      char **needs_flags, int *attempt, char **host);
+/* A job's earlier attempts as a JSON array (new reference), NULL on error. */
+json_t *db_job_attempts_json(struct db *db, long flight, const char *job);
+
+/*
+ * What follows a finished flight (retry, push gate, email) is done once:
+ * 1 when this process claimed flight now, 0 when it was claimed before or
+ * the flight has not finished, -1.
+ */
+int db_flight_verdict_claim_finished(struct db *db, long flight);
+/* Finished flights nobody claimed yet, oldest first, at most 100 (caller frees); 0 or -1. */
+int db_flights_unjudged(struct db *db, long **flights, int *count);
+
+/* pvci status: flights with queued jobs (flight, blessing, branch, queued), and
+ * the jobs preparing or running (flight, job, status, host, owner_pid,
+ * started); NULL on error (reported). */
+json_t *db_queue_json(struct db *db);
+json_t *db_running_json(struct db *db);
 
 #endif

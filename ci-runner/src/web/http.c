@@ -177,17 +177,12 @@ hexval(char c)
 	return -1;
 }
 
-/* Query values are decoded here (MHD is told not to); NUL or bad escapes: NULL. */
-const char *
-http_request_arg(const struct http_request *req, const char *name)
+char *
+http_decode_arg(const char *raw)
 {
-	struct http_request *r = (struct http_request *)req;
-	const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 	struct strbuf sb;
 	size_t i;
 
-	if (!raw)
-		return NULL;
 	strbuf_init(&sb);
 	for (i = 0; raw[i]; i++) {
 		char c = raw[i];
@@ -206,8 +201,20 @@ http_request_arg(const struct http_request *req, const char *name)
 		}
 		strbuf_add(&sb, &c, 1);
 	}
+	return strbuf_detach(&sb);
+}
+
+/* Query values are decoded here (MHD is told not to); NUL or bad escapes: NULL. */
+const char *
+http_request_arg(const struct http_request *req, const char *name)
+{
+	struct http_request *r = (struct http_request *)req;
+	const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+
+	if (!raw)
+		return NULL;
 	free(r->decoded);
-	r->decoded = strbuf_detach(&sb);
+	r->decoded = http_decode_arg(raw);
 	return r->decoded;
 }
 
@@ -215,6 +222,30 @@ const char *
 http_request_header(const struct http_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+struct header_walk {
+	void (*fn)(void *arg, const char *name, const char *value);
+	void *arg;
+};
+
+static enum MHD_Result
+header_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct header_walk *w = cls;
+
+	(void)kind;
+	w->fn(w->arg, key, value ? value : "");
+	return MHD_YES;
+}
+
+int
+http_request_headers(const struct http_request *req,
+		     void (*fn)(void *arg, const char *name, const char *value), void *arg)
+{
+	struct header_walk w = { fn, arg };
+
+	return MHD_get_connection_values(req->conn, MHD_HEADER_KIND, header_one, &w);
 }
 
 const char *
@@ -260,8 +291,8 @@ http_error(struct http_response *res, int status, const char *fmt, ...)
 }
 
 /* "bytes=A-B", "bytes=A-", "bytes=-N" over size: 1 with the range, 0 unusable, -1 unsatisfiable. */
-static int
-parse_range(const char *h, off_t size, off_t *from, off_t *len)
+int
+http_parse_range(const char *h, off_t size, off_t *from, off_t *len)
 {
 	const char *p;
 	char *end;
@@ -345,7 +376,7 @@ http_file(struct http_request *req, struct http_response *res, const char *root,
 	range = http_request_header(req, MHD_HTTP_HEADER_RANGE);
 	if (range) {
 		off_t from, len;
-		int rc = parse_range(range, st.st_size, &from, &len);
+		int rc = http_parse_range(range, st.st_size, &from, &len);
 
 		if (rc < 0) {
 			http_error(res, 416, "range '%s' is outside the file", range);
@@ -371,6 +402,9 @@ response_release(struct http_response *res)
 	free(res->etag);
 	free(res->location);
 	free(res->content_range);
+	if (res->shared_free)
+		res->shared_free(res->shared_cls);
+	res->shared_free = NULL;
 }
 
 /* gzip of data into out; 0 or -1. */
@@ -450,6 +484,7 @@ send_response(struct http_request *req, struct http_response *res)
 		res->fd = -1;
 		res->status = 304;
 		strbuf_reset(&res->body);
+		res->shared = NULL;
 	}
 	if (res->fd >= 0) {
 		r = MHD_create_response_from_fd_at_offset64((uint64_t)res->length, res->fd,
@@ -457,8 +492,8 @@ send_response(struct http_request *req, struct http_response *res)
 		if (r)
 			res->fd = -1;	/* MHD closes it */
 	} else {
-		const char *data = res->body.buf;
-		size_t len = res->body.len;
+		const char *data = res->shared ? res->shared : res->body.buf;
+		size_t len = res->shared ? res->shared_len : res->body.len;
 
 		if (res->compressible && len >= GZIP_MIN && wants_gzip(req) &&
 		    gzip(data, len, &z) == 0) {
@@ -466,7 +501,15 @@ send_response(struct http_request *req, struct http_response *res)
 			len = z.len;
 			gz = 1;
 		}
-		r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+		if (!gz && res->shared && res->shared_free) {
+			/* MHD holds the reference now and drops it when sent. */
+			r = MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)data,
+				res->shared_free, res->shared_cls);
+			if (r)
+				res->shared_free = NULL;
+		} else
+			r = MHD_create_response_from_buffer(len, (void *)data,
+							    MHD_RESPMEM_MUST_COPY);
 	}
 	strbuf_release(&z);
 	if (!r)
@@ -728,7 +771,6 @@ http_start(const char *listen, const struct http_routes *tables, int ntables,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
 		MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_END);
 	if (!srv->mhd) {
 		errorx("listen address '%s': cannot listen (in use, or not an address of this "

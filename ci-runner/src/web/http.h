@@ -43,6 +43,15 @@ struct http_response {
 	char *location;			/* for redirects */
 	char *content_range;		/* Content-Range of a 206 or 416 */
 	int compressible;		/* gzip when the client asks (text bodies) */
+	/*
+	 * Instead of body: bytes owned elsewhere (a cached page), sent as
+	 * they are without a copy; shared_free(shared_cls) is called once
+	 * when they are no longer needed (also when not sent).
+	 */
+	const char *shared;
+	size_t shared_len;
+	void (*shared_free)(void *cls);
+	void *shared_cls;
 };
 
 /*
@@ -96,6 +105,13 @@ const char *http_request_path(const struct http_request *req);
 /* A query argument, decoded; NULL when absent. */
 const char *http_request_arg(const struct http_request *req, const char *name);
 const char *http_request_header(const struct http_request *req, const char *name);
+/*
+ * Calls fn for every request header (name, value) in the order received,
+ * for handlers that need them all (a webhook's signature headers); the
+ * strings live as long as the request. Returns how many there were.
+ */
+int http_request_headers(const struct http_request *req,
+			 void (*fn)(void *arg, const char *name, const char *value), void *arg);
 /* The body read so far (complete when the handler runs); may be NULL. */
 const char *http_request_body(const struct http_request *req, size_t *len);
 
@@ -113,5 +129,16 @@ int http_file(struct http_request *req, struct http_response *res, const char *r
 
 /* 1 when every '/'-separated segment of path is a safe name (see above). */
 int http_path_is_safe(const char *path);
+
+/*
+ * The pure parsers of outside input, for tests and fuzzing:
+ * http_parse_range: a Range header over a file of size bytes: 1 with
+ * [*from, *from + *len) inside the file, 0 when it is not a single byte
+ * range (the whole file is sent), -1 when unsatisfiable (416).
+ * http_decode_arg: a query value with %XX and '+' decoded; NULL for a bad
+ * escape or an encoded NUL; caller frees.
+ */
+int http_parse_range(const char *h, off_t size, off_t *from, off_t *len);
+char *http_decode_arg(const char *raw);
 
 #endif

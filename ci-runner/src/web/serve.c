@@ -26,10 +26,40 @@
 #define CACHE_ENTRIES 32
 #define CACHE_MAX_BODY (8 * 1024 * 1024)
 
+/*
+ * A cached body, shared by the cache entry and the responses that send it
+ * (without a copy); freed with its last reference.
+ */
+struct shared_body {
+	int refs;		/* atomic */
+	size_t len;
+	char data[];
+};
+
+static struct shared_body *
+shared_new(const struct strbuf *sb)
+{
+	struct shared_body *b = xmalloc(sizeof(*b) + sb->len + 1);
+
+	b->refs = 1;
+	b->len = sb->len;
+	memcpy(b->data, sb->buf, sb->len + 1);
+	return b;
+}
+
+static void
+shared_unref(void *p)
+{
+	struct shared_body *b = p;
+
+	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(b);
+}
+
 struct cached_page {
 	char *path;
 	long version, day;
-	struct strbuf body;
+	struct shared_body *body;
 	const char *type;
 	char *etag;
 	long last_modified;
@@ -59,7 +89,7 @@ thread_free(void *p)
 		return;
 	for (i = 0; i < CACHE_ENTRIES; i++) {
 		free(t->pages[i].path);
-		strbuf_release(&t->pages[i].body);
+		shared_unref(t->pages[i].body);
 		free(t->pages[i].etag);
 	}
 	db_close(t->db);
@@ -71,13 +101,10 @@ static struct site_thread *
 site_thread(struct web_site *site)
 {
 	struct site_thread *t = pthread_getspecific(site->key);
-	int i;
 
 	if (t)
 		return t;
 	t = xcalloc(1, sizeof(*t));
-	for (i = 0; i < CACHE_ENTRIES; i++)
-		strbuf_init(&t->pages[i].body);
 	t->db = db_open_mode(site->db_path, DB_READ);
 	if (!t->db) {
 		free(t);
@@ -122,7 +149,11 @@ static void
 answer_cached(struct http_response *res, const struct cached_page *c)
 {
 	strbuf_reset(&res->body);
-	strbuf_add(&res->body, c->body.buf, c->body.len);
+	__atomic_add_fetch(&c->body->refs, 1, __ATOMIC_ACQ_REL);
+	res->shared = c->body->data;
+	res->shared_len = c->body->len;
+	res->shared_free = shared_unref;
+	res->shared_cls = c->body;
 	res->type = c->type;
 	res->compressible = 1;
 	if (c->finished) {
@@ -157,7 +188,7 @@ cache_put(struct site_thread *t, const char *key, long version, long day, struct
 	t->next = (t->next + 1) % CACHE_ENTRIES;
 	free(c->path);
 	free(c->etag);
-	strbuf_release(&c->body);
+	shared_unref(c->body);
 	c->path = xstrdup(key);
 	c->version = version;
 	c->day = day;
@@ -165,7 +196,8 @@ cache_put(struct site_thread *t, const char *key, long version, long day, struct
 	c->finished = finished;
 	c->etag = finished ? body_etag(body) : NULL;
 	c->last_modified = last_modified;
-	c->body = *body;
+	c->body = shared_new(body);
+	strbuf_release(body);
 	strbuf_init(body);
 	return c;
 }

@@ -11,22 +11,6 @@
 #include "pages.h"
 #include "util.h"
 
-/* A runvar of the flight's first job that has it (requester, trigger). */
-static const char *
-flight_runvar(json_t *jobs, const char *name)
-{
-	size_t i;
-	json_t *j;
-
-	json_array_foreach(jobs, i, j) {
-		const char *v = JS(json_object_get(j, "runvars"), name);
-
-		if (v)
-			return v;
-	}
-	return NULL;
-}
-
 static void
 findings(struct web_out *out, json_t *rep, long flight)
 {
@@ -180,7 +164,7 @@ web_flight(struct db *db, struct web_out *out, char **args)
 	struct strbuf *sb = &out->body;
 	json_t *f, *rep, *jobs;
 	const char *branch, *v;
-	char *title;
+	char *title, num[32];
 
 	if (!flight || db_flight_exists(db, flight) != 1)
 		return web_not_found(out, "no flight '%s'", args[0]);
@@ -208,13 +192,28 @@ web_flight(struct db *db, struct web_out *out, char **args)
 	html_txt(sb, JS(f, "blessing"));
 	strbuf_adds(sb, "</td></tr>\n<tr><th>recipe</th><td>");
 	html_txt(sb, JS(f, "recipe"));
-	if ((v = flight_runvar(jobs, "requester"))) {
+	/* Who asked and why (the service's flight_origin), when recorded. */
+	if ((v = JS(f, "requester"))) {
 		strbuf_adds(sb, "</td></tr>\n<tr><th>requester</th><td>");
 		html_txt(sb, v);
 	}
-	if ((v = flight_runvar(jobs, "trigger"))) {
+	if ((v = JS(f, "triggered_by"))) {
 		strbuf_adds(sb, "</td></tr>\n<tr><th>trigger</th><td>");
 		html_txt(sb, v);
+		if (JS(f, "trigger_key")) {
+			strbuf_adds(sb, " ");
+			html_txt(sb, JS(f, "trigger_key"));
+		}
+	}
+	if (JI(f, "retry_of")) {
+		strbuf_adds(sb, "</td></tr>\n<tr><th>retry of</th><td>");
+		snprintf(num, sizeof(num), "%ld", JI(f, "retry_of"));
+		html_linkf(out, num, "flight/%ld.html", JI(f, "retry_of"));
+	}
+	if (JI(f, "retried_in")) {
+		strbuf_adds(sb, "</td></tr>\n<tr><th>retried in</th><td>");
+		snprintf(num, sizeof(num), "%ld", JI(f, "retried_in"));
+		html_linkf(out, num, "flight/%ld.html", JI(f, "retried_in"));
 	}
 	strbuf_adds(sb, "</td></tr>\n<tr><th>created</th><td>");
 	html_time(sb, JI(f, "created"));

@@ -15,7 +15,7 @@ f2=$(real_flight "$TEST_DIR/r.json" 2)
 pvci report "$f2" >/dev/null
 # What a hostile requester could put in the database: it must stay text.
 sqlite3 "$PVCI_HOME/results.db" "UPDATE jobs SET host = 'host1' WHERE flight IN ($f1, $f2) AND job = 'test';
-	INSERT INTO runvars (flight, job, name, value, synth) VALUES ($f2, 'test', 'requester', '<script>alert(1)</script>', 0)"
+	INSERT OR REPLACE INTO flight_origin (flight, requester, triggered_by, trigger_key) VALUES ($f2, '<script>alert(1)</script>', 'push', 'drivers/master')"
 pass c
 f3=$(pvci flight create "$TEST_DIR/r.json" --branch trunk 2>/dev/null)
 start_serve || exit 1
@@ -36,8 +36,8 @@ like "a finished flight does not reload itself" "$(grep -c 'http-equiv="refresh"
 job=$(get "flight/$f2/test.html")
 like "job page: steps with log links" "$job" "href=\"\.\./\.\./logs/$f2/test/02\.c\.log\""
 like "the requester is shown" "$page" '<th>requester</th><td>&lt;script&gt;'
-like "a runvar is escaped, never markup" "$job" '&lt;script&gt;alert\(1\)&lt;/script&gt;'
-is "no raw script anywhere" "$(grep -c '<script>' <<<"$job")" 0
+like "and the trigger" "$page" '<th>trigger</th><td>push drivers/master'
+is "no raw script anywhere" "$(grep -c '<script>' <<<"$page")" 0
 like "previous flight of the same job" "$job" "href=\"\.\./\.\./flight/$f1/test\.html\">previous flight"
 hist=$(get "history/trunk/test.html")
 like "history of the job on the branch" "$hist" "flight/$f2/test\.html.*fail.*>c<"

@@ -35,6 +35,58 @@ test_safe_paths(void **state)
 	}
 }
 
+static void
+test_ranges(void **state)
+{
+	static const struct { const char *h; long long size; int rc; long long from, len; } cases[] = {
+		{ "bytes=0-3", 100, 1, 0, 4 }, { "bytes=-10", 100, 1, 90, 10 },
+		{ "bytes=-1000", 100, 1, 0, 100 }, { "bytes=95-", 100, 1, 95, 5 },
+		{ "bytes=90-200", 100, 1, 90, 10 }, { "bytes=100-", 100, -1, 0, 0 },
+		{ "bytes=-0", 100, -1, 0, 0 }, { "bytes=0-", 0, -1, 0, 0 },
+		{ "bytes=5-3", 100, 0, 0, 0 }, { "bytes=0-1,5-6", 100, 0, 0, 0 },
+		{ "items=0-3", 100, 0, 0, 0 }, { "bytes=x-3", 100, 0, 0, 0 },
+		{ "bytes=--5", 100, 0, 0, 0 }, { "bytes=", 100, 0, 0, 0 },
+		{ "bytes=99999999999999999999-", 100, 0, 0, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		off_t from = -1, len = -1;
+		int rc = http_parse_range(cases[i].h, (off_t)cases[i].size, &from, &len);
+
+		print_message("# '%s'\n", cases[i].h);
+		assert_int_equal(rc, cases[i].rc);
+		if (rc == 1) {
+			assert_int_equal(from, cases[i].from);
+			assert_int_equal(len, cases[i].len);
+		}
+	}
+}
+
+static void
+test_decode(void **state)
+{
+	static const struct { const char *raw, *want; } cases[] = {
+		{ "trunk", "trunk" }, { "a+b", "a b" }, { "a%2Fb", "a/b" }, { "%41%62", "Ab" },
+		{ "%00", NULL }, { "a%0", NULL }, { "a%zz", NULL }, { "%", NULL }, { "", "" },
+		{ "%252e", "%2e" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = http_decode_arg(cases[i].raw);
+
+		print_message("# '%s'\n", cases[i].raw);
+		if (cases[i].want)
+			assert_string_equal(got, cases[i].want);
+		else
+			assert_null(got);
+		free(got);
+	}
+}
+
 static int
 hello(struct http_request *req, struct http_response *res, const char *const *args, int nargs)
 {
@@ -44,24 +96,38 @@ hello(struct http_request *req, struct http_response *res, const char *const *ar
 	return 0;
 }
 
+static void
+count_header(void *arg, const char *name, const char *value)
+{
+	if (!strcmp(name, "X-Hub-Signature-256") && !strcmp(value, "sha256=ab"))
+		(*(int *)arg)++;
+}
+
 static int
 echo(struct http_request *req, struct http_response *res, const char *const *args, int nargs)
 {
 	size_t len;
 	const char *body = http_request_body(req, &len);
 
+	int sig = 0, n = http_request_headers(req, count_header, &sig);
+
 	(void)args;
 	(void)nargs;
 	strbuf_addf(&res->body, "got %zu %.*s", len, (int)len, body ? body : "");
+	if (sig)
+		strbuf_addf(&res->body, " signed (%d headers)", n > 1 ? 2 : n);
 	res->type = "text/plain";
 	return 0;
 }
 
 static const struct http_route site[] = {
 	{ "GET", "/hello/*", hello, 0 },
+	{ "GET", "/api/flights", hello, 0 },
 };
+/* As the daemon adds its own: a POST beside the site's GET of the same path. */
 static const struct http_route hooks[] = {
 	{ "POST", "/api/hooks/push", echo, 16 },
+	{ "POST", "/api/flights", echo, 64 },
 };
 
 static size_t
@@ -73,7 +139,8 @@ collect(char *p, size_t size, size_t n, void *user)
 
 /* The status of a request; body into out. */
 static long
-request(int port, const char *method, const char *path, const char *body, struct strbuf *out)
+request_h(int port, const char *method, const char *path, const char *body,
+	  struct curl_slist *headers, struct strbuf *out)
 {
 	CURL *c = curl_easy_init();
 	char url[256];
@@ -90,6 +157,8 @@ request(int port, const char *method, const char *path, const char *body, struct
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	if (body)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (headers)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	strbuf_reset(out);
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -97,15 +166,22 @@ request(int port, const char *method, const char *path, const char *body, struct
 	return code;
 }
 
+static long
+request(int port, const char *method, const char *path, const char *body, struct strbuf *out)
+{
+	return request_h(port, method, path, body, NULL, out);
+}
+
 static void
 test_route_tables(void **state)
 {
 	struct http_routes tables[] = {
-		{ site, 1, (void *)"site" },
-		{ hooks, 1, (void *)"hooks" },
+		{ site, 2, (void *)"site" },
+		{ hooks, 2, (void *)"hooks" },
 	};
 	struct http_limits lim;
 	struct http_server *srv;
+	struct curl_slist *hdrs;
 	struct strbuf out;
 	int port;
 
@@ -125,6 +201,15 @@ test_route_tables(void **state)
 	assert_int_equal(request(port, "GET", "/api/hooks/push", NULL, &out), 405);
 	assert_int_equal(request(port, "POST", "/api/hooks/push", "{\"ref\":1}", &out), 200);
 	assert_string_equal(out.buf, "got 9 {\"ref\":1}");
+	assert_int_equal(request(port, "GET", "/api/flights", NULL, &out), 200);
+	assert_string_equal(out.buf, "hello site 0 -");
+	assert_int_equal(request(port, "POST", "/api/flights", "{\"recipe\":\"push\"}", &out), 200);
+	assert_string_equal(out.buf, "got 17 {\"recipe\":\"push\"}");
+	assert_int_equal(request(port, "PUT", "/api/flights", "x", &out), 405);
+	hdrs = curl_slist_append(NULL, "X-Hub-Signature-256: sha256=ab");
+	assert_int_equal(request_h(port, "POST", "/api/hooks/push", "{}", hdrs, &out), 200);
+	curl_slist_free_all(hdrs);
+	assert_string_equal(out.buf, "got 2 {} signed (2 headers)");
 	assert_int_equal(request(port, "POST", "/api/hooks/push", "0123456789abcdefX", &out), 413);
 	assert_non_null(strstr(out.buf, "over 16 bytes"));
 	strbuf_release(&out);
@@ -149,6 +234,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_safe_paths),
+		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_route_tables),
 		cmocka_unit_test(test_bad_listen),
 	};
