@@ -160,6 +160,31 @@ show_flight(struct instance *inst, long flight, int json)
 	return 0;
 }
 
+/* A job queued again after it broke: its host now and its earlier attempts. */
+static void
+print_attempts(json_t *j)
+{
+	json_t *a, *st;
+	size_t i, k;
+
+	if (!json_array_size(json_object_get(j, "attempts")))
+		return;
+	out("attempt %lld%s%s; earlier attempts:\n",
+	    (long long)json_integer_value(json_object_get(j, "attempt")),
+	    json_is_string(json_object_get(j, "host")) ? " on host " : "",
+	    json_is_string(json_object_get(j, "host")) ? jstr(j, "host") : "");
+	json_array_foreach(json_object_get(j, "attempts"), i, a) {
+		out("  attempt %lld: %s on host %s: %s\n",
+		    (long long)json_integer_value(json_object_get(a, "attempt")), jstr(a, "status"),
+		    json_is_string(json_object_get(a, "host")) ? jstr(a, "host") : "-",
+		    json_is_string(json_object_get(a, "note")) ? jstr(a, "note") : "");
+		json_array_foreach(json_object_get(a, "steps"), k, st)
+			out("    %2lld %-24s %s\n",
+			    (long long)json_integer_value(json_object_get(st, "stepno")),
+			    jstr(st, "testid"), jstr(st, "status"));
+	}
+}
+
 int
 show_job(struct instance *inst, long flight, const char *job, int json)
 {
@@ -167,10 +192,12 @@ show_job(struct instance *inst, long flight, const char *job, int json)
 
 	if (!j)
 		return -1;
-	if (json)
+	if (json) {
 		print_json(j);
-	else
+	} else {
 		print_job_text(j, 1);
+		print_attempts(j);
+	}
 	json_decref(j);
 	return 0;
 }

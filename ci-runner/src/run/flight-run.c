@@ -658,8 +658,9 @@ recover_cleanups(struct run *run)
 		if (!run->db_broken) {
 			if (db_lease_release(inst->db, jobs[i].flight, jobs[i].job) < 0)
 				db_failed(run, "the end of a host lease");
-			else
-				recover_retry(inst, jobs[i].flight, jobs[i].job);
+			else if (recover_retry(inst, jobs[i].flight, jobs[i].job) == 0 &&
+				 run_flight_finish_if_done(inst, jobs[i].flight) < 0)
+				db_failed(run, "the end of a flight");
 		}
 		free(host);
 	}

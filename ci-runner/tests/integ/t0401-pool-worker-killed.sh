@@ -4,7 +4,7 @@
 # the reason, runs its always step (the cleanup), frees its lease and queues
 # it again once, on the other host; both attempts stay visible.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 12
 init_instance
 
 cfg=$PVCI_HOME/config.json
@@ -39,6 +39,8 @@ is "attempt 1 is kept: broken on h1" "$(jq -r '.attempts[0] | "\(.attempt) \(.st
 like "with the reason" "$(jq -r '.attempts[0].note' <<<"$json")" "pvci process $worker ended while the job was running"
 is "and its steps" "$(jq -r '[.attempts[0].steps[].status] | join(" ")' <<<"$json")" "broken pass"
 is "the always step ran for both attempts (cleanup, then the retry's)" "$(wc -l <"$TEST_DIR/tidy-ran")" 2
+like "job show lists the earlier attempt" "$(pvci job show "$n" victim | tr '\n' '|')" \
+	"attempt 2 on host h2; earlier attempts:\|  attempt 1: broken on host h1: pvci process $worker ended"
 is "no lease is left" "$(sqlite3 "$PVCI_HOME/results.db" "select count(*) from host_leases")" 0
 running=$(sqlite3 "$PVCI_HOME/results.db" "select count(*) from jobs where status in ('running','preparing') or needs_cleanup = 1")
 is "nothing is left running or waiting for cleanup" "$running" 0
