@@ -242,11 +242,12 @@ after_flight(struct instance *inst, long flight, enum run_outcome out)
 	int claimed = db_flight_verdict_claim_finished(inst->db, flight), gate_failed = 0;
 
 	/* Once per finished flight, by whoever claims it (the daemon, or us). */
+	/* A failure here (reported) leaves a failed or broken run's outcome. */
 	if (claimed <= 0)
-		return claimed < 0 ? RUN_ERROR : out;
+		return claimed < 0 && out == RUN_PASS ? RUN_ERROR : out;
 	retry = verdict_after_flight(inst, flight, stdout, &gate_failed);
 	if (retry < 0)
-		return RUN_ERROR;
+		return out == RUN_PASS ? RUN_ERROR : out;
 	if (retry > 0) {
 		printf("retry: flight %ld runs the regressed jobs of flight %ld again\n", retry,
 		       flight);
