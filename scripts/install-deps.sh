@@ -14,6 +14,8 @@ tests="perl jq git procps sqlite3 file python3-aiosmtpd chromium nginx
  libnginx-mod-http-dav-ext openssh-server"
 # Benchmarks: wrk loads the web server.
 bench="wrk"
+# Fuzzing: clang's libFuzzer and sanitizers (make fuzz, the fuzz smoke test).
+fuzz="clang"
 # Build-and-sign stage: the fixture driver, Authenticode, installer ISOs.
 sign="gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64
  osslsigncode openssl xorriso tar"
@@ -23,7 +25,7 @@ guest="libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
  apt-utils ca-certificates"
 
 missing=""
-for p in $build $tests $bench $sign $guest; do
+for p in $build $tests $bench $sign $guest $fuzz; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed'; then
 		missing="$missing $p"
 	fi
