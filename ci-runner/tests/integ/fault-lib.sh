@@ -34,3 +34,8 @@ fault_skip_unless_root() {
 		exit 0
 	fi
 }
+
+# fault_note FLIGHT JOB TESTID: the note of a step.
+fault_note() {
+	pvci job show "$1" "$2" --json | jq -r --arg t "$3" '.steps[] | select(.testid == $t) | .note // ""'
+}
