@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "keys.h"
 #include "step.h"
@@ -121,6 +122,18 @@ check_keys(struct step_ctx *ctx, struct sign_state *ss)
 				 need[i]);
 			return -1;
 		}
+	}
+	/*
+	 * A key file that is there but cannot be read (cut, corrupt, a disk
+	 * error) is said here, by name and reason, rather than by osslsigncode
+	 * half-way through the package.
+	 */
+	if (!keys_is_pkcs11(ss->kp.key)) {
+		EVP_PKEY *pkey = keys_load_key(ss->kp.key);
+
+		if (pkey == NULL)
+			return -1;
+		EVP_PKEY_free(pkey);
 	}
 	for (i = 0; i < sizeof(certs) / sizeof(certs[0]); i++) {
 		char *why = NULL;
