@@ -305,6 +305,9 @@ request(struct agent *a, const char *op, const char *cmd, int timeout, int *stat
 			}
 			continue;
 		}
+		/* Frames for another request (a late reply, a confused agent) are ignored. */
+		if (f.id != id)
+			a->noise++;
 		switch (agent_reply_feed(&reply, &f)) {
 		case AGENT_REPLY_PENDING:
 			continue;

@@ -132,7 +132,10 @@ struct agent *agent_open(struct ts_domain *dom, const char *dev);
 void agent_close(struct agent *a);
 void agent_set_watch(struct agent *a, agent_watch_fn fn, void *opaque);
 enum agent_error agent_last_error(const struct agent *a);
-/* Garbage lines seen so far (not frames), and lines dropped as too long. */
+/*
+ * Lines ignored so far: garbage (not frames), lines dropped as too long,
+ * and frames for another request than the one waited for.
+ */
 unsigned long agent_noise(const struct agent *a);
 
 /*

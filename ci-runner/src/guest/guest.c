@@ -221,10 +221,14 @@ guest_run(struct guest *g, const char *cmd, int timeout, int *status, char **out
 	double t0 = now_monotonic();
 	char *out = NULL;
 	int st = -1, rc;
+	unsigned long noise = agent_noise(g->agent);
 
 	step_log(g->ctx, "guest '%s' $ %s", g->name, cmd);
 	rc = agent_run(g->agent, cmd, timeout, &st, &out);
 	g->guest_seconds += now_monotonic() - t0;
+	if (agent_noise(g->agent) > noise)
+		step_log(g->ctx, "ignored %lu lines on the agent's port (garbage, too long, or "
+			 "frames for another request)", agent_noise(g->agent) - noise);
 	if (rc < 0) {
 		if (agent_last_error(g->agent) == AGENT_E_GUEST)
 			g->down = 1;
