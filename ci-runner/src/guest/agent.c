@@ -125,6 +125,11 @@ check_guest(struct agent *a)
 			a->err = AGENT_E_GUEST;
 			return errorx("domain '%s' crashed", dom_name(a));
 		}
+		if (ev == TS_EVENT_EMULATOR_DIED) {
+			a->err = AGENT_E_HOST;
+			return errorx("the emulator of domain '%s' died under it (killed or "
+				      "crashed, not shut down by the guest)", dom_name(a));
+		}
 		if (ev == TS_EVENT_STOPPED) {
 			enum ts_state state;
 

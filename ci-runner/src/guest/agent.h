@@ -118,6 +118,7 @@ enum agent_error {
 	AGENT_E_GUEST,		/* the guest stopped, crashed, or the watch said stop */
 	AGENT_E_PROTOCOL,	/* the guest answered nonsense or refused */
 	AGENT_E_CONSOLE,	/* the console or the toolstack failed */
+	AGENT_E_HOST,		/* the guest's emulator died under it: the host's fault */
 };
 
 /*

@@ -113,8 +113,13 @@ lifecycle_cb(virConnectPtr conn, virDomainPtr d, int event, int detail, void *op
 		ev = TS_EVENT_STARTED;
 		break;
 	case VIR_DOMAIN_EVENT_STOPPED:
+		/*
+		 * FAILED: QEMU went away without a shutdown from the guest (killed,
+		 * crashed, out of memory): the host's fault, not the guest's.
+		 */
 		ev = detail == VIR_DOMAIN_EVENT_STOPPED_CRASHED ? TS_EVENT_CRASHED
-								 : TS_EVENT_STOPPED;
+		   : detail == VIR_DOMAIN_EVENT_STOPPED_FAILED ? TS_EVENT_EMULATOR_DIED
+		   : TS_EVENT_STOPPED;
 		break;
 	case VIR_DOMAIN_EVENT_CRASHED:
 		ev = TS_EVENT_CRASHED;
@@ -591,6 +596,16 @@ lv_console_close(struct ts_console *con)
 	con->priv = NULL;
 }
 
+static int
+lv_off_after_crash(struct ts_domain *dom)
+{
+	int st, reason;
+
+	if (virDomainGetState(DOM(dom), &st, &reason, 0) < 0)
+		return errorx("cannot get the state of domain '%s': %s", dom->name, lv_msg());
+	return st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_CRASHED;
+}
+
 const struct ts_backend ts_backend_libvirt = {
 	.name = "libvirt",
 	.template_file = "domain.xml.in",
@@ -614,4 +629,5 @@ const struct ts_backend ts_backend_libvirt = {
 	.console_read = lv_console_read,
 	.console_write = lv_console_write,
 	.console_close = lv_console_close,
+	.off_after_crash = lv_off_after_crash,
 };
