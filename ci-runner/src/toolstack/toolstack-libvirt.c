@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -41,6 +42,13 @@ struct lv_console {
 
 static int event_loop_ready;
 
+/*
+ * How long a refused connection is tried again: a libvirtd that died is
+ * restarted by its supervisor within seconds, and the always steps (log
+ * capture, cleanup) that follow a step it broke must still reach it.
+ */
+#define LV_CONNECT_RETRY 15.0
+
 static void
 quiet_error(void *opaque, virErrorPtr err)
 {
@@ -63,6 +71,34 @@ lv_code(void)
 	virErrorPtr e = virGetLastError();
 
 	return e ? e->code : VIR_ERR_OK;
+}
+
+/*
+ * Connects to uri, again for a while when the daemon's socket is there but
+ * refuses (a daemon that died, not yet restarted); a socket that is not
+ * there at all is a mistake of the setup, said at once.
+ */
+static virConnectPtr
+lv_connect(const char *uri)
+{
+	double until = now_monotonic() + LV_CONNECT_RETRY;
+	virConnectPtr conn;
+	int said = 0;
+
+	for (;;) {
+		virErrorPtr e;
+
+		conn = virConnectOpen(uri);
+		e = virGetLastError();
+		if (conn || e == NULL || e->domain != VIR_FROM_RPC ||
+		    e->code != VIR_ERR_SYSTEM_ERROR || e->int1 != ECONNREFUSED ||
+		    now_monotonic() >= until)
+			return conn;
+		if (!said++)
+			log_warnx("libvirt at '%s' refuses connections: trying again for %.0f s",
+				  uri, LV_CONNECT_RETRY);
+		usleep(500 * 1000);
+	}
 }
 
 static virConnectPtr
@@ -175,7 +211,7 @@ lv_open(struct toolstack *ts, const struct toolstack_opts *opts)
 	lc = xcalloc(1, sizeof(*lc));
 	lc->lifecycle_cb = -1;
 	lc->reboot_cb = -1;
-	lc->conn = virConnectOpen(opts->uri);
+	lc->conn = lv_connect(opts->uri);
 	if (lc->conn == NULL) {
 		errorx("cannot connect to libvirt at '%s': %s", opts->uri, lv_msg());
 		free(lc);
