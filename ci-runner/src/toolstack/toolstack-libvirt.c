@@ -580,6 +580,12 @@ lv_console_read(struct ts_console *con, void *buf, size_t len, int timeout_ms)
 		if (lcon->eof)
 			return errorx("console '%s' of domain '%s' closed", con->dev,
 				      con->dom->name);
+		/* A daemon that died says nothing on the stream: its connection closes. */
+		if (((struct lv_conn *)con->dom->ts->priv)->closed) {
+			lcon->err = 1;
+			return errorx("console '%s' of domain '%s': the connection to libvirt "
+				      "was lost", con->dev, con->dom->name);
+		}
 		{
 			double left = deadline - now_monotonic();
 
