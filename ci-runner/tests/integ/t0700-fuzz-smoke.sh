@@ -52,6 +52,6 @@ C
 clang -fsanitize=fuzzer -o "$TEST_DIR/fuzz-crash" "$TEST_DIR/fuzz-crash.c"
 mkdir -p "$TEST_DIR/crash-seeds"
 printf 'x' >"$TEST_DIR/crash-seeds/x"
-"$TEST_DIR/fuzz-crash" -runs=1000 "$TEST_DIR/crash-seeds" >"$TEST_DIR/crash.log" 2>&1; rc=$?
+"$TEST_DIR/fuzz-crash" -runs=1000 -artifact_prefix="$TEST_DIR/" "$TEST_DIR/crash-seeds" >"$TEST_DIR/crash.log" 2>&1; rc=$?
 like "a crashing harness exits non-zero, reporting a deadly signal (exit $rc)" \
 	"$rc $(grep -m1 'deadly signal' "$TEST_DIR/crash.log")" "^[1-9][0-9]* .*deadly signal"
