@@ -109,6 +109,10 @@ bench: pvci
 	bench/flight-diff
 	bench/report
 
+# Every fuzz harness for 10 million executions (FUZZ_RUNS): figures, not a test.
+bench-fuzz:
+	bench/fuzz
+
 # What CI runs (.ci/run): deps, daemons, the test guest image, then check.
 test:
 	scripts/test.sh
@@ -165,4 +169,4 @@ fuzz: fuzz-build
 clean:
 	rm -rf build pvci
 
-.PHONY: layer-cflags all check deps demo install clean units test fuzz bench fuzz-build
+.PHONY: layer-cflags all check deps demo install clean units test fuzz bench fuzz-build bench-fuzz
