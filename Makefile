@@ -3,10 +3,11 @@
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SANITIZE  ?=
 CC        ?= cc
 
-PKGS      := jansson sqlite3 libvirt libcrypto libcurl libmicrohttpd
+PKGS      := jansson sqlite3 libvirt libcrypto libcurl libmicrohttpd zlib libarchive p11-kit-1
 WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wwrite-strings -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
@@ -108,6 +109,13 @@ bench: pvci
 	bench/smoke-flight
 	bench/flight-diff
 	bench/report
+	bench/webhook
+	bench/web
+	bench/sandbox
+
+# The kill campaign at full length (50 kills, half on real guests; ~30 min).
+kill-campaign: pvci
+	bench/kill-campaign
 
 # Every fuzz harness for 10 million executions (FUZZ_RUNS): figures, not a test.
 bench-fuzz:
@@ -132,6 +140,9 @@ install: pvci
 	install -m 0644 flights/*.json $(DESTDIR)$(PREFIX)/share/pvci/flights/
 	cp -R guest-images winpv-drivers $(DESTDIR)$(PREFIX)/share/pvci/
 	install -m 0644 doc/pvci.1 $(DESTDIR)$(PREFIX)/share/man/man1/pvci.1
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' dist/pvci.service >$(DESTDIR)$(SYSTEMDUNITDIR)/pvci.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/pvci.service
 
 # libFuzzer harnesses, one per parser of outside input; FUZZ_SECONDS each,
 # from the seeds in ci-runner/tests/fuzz/corpus/NAME (read only: what the
@@ -141,16 +152,20 @@ FUZZ_SECONDS ?= 60
 FUZZ_DIR     ?= build/fuzz
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	-DPVCI_DATADIR='"/"' $(ALL_INCS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# sign/token.c includes <p11-kit/pkcs11.h> (the PKCS#11 API).
+FUZZ_CFLAGS += $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 FUZZ_LIB            := $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c
-FUZZERS             := recipe agent allow config sums stamp xl-list tool-output
+FUZZERS             := recipe agent allow config sums stamp xl-list tool-output webhook verify
 FUZZ_SRCS_recipe     = $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
 FUZZ_SRCS_agent      = $(SRC_DIR)/guest/agent-proto.c $(FUZZ_LIB)
 FUZZ_SRCS_allow      = $(SRC_DIR)/report/allow.c $(FUZZ_LIB)
-FUZZ_SRCS_config     = $(SRC_DIR)/core/config.c $(FUZZ_LIB)
+FUZZ_SRCS_config     = $(foreach l,core lib,$(call layer_srcs,$(l)))
 FUZZ_SRCS_sums       = $(foreach l,sign core lib,$(call layer_srcs,$(l)))
 FUZZ_SRCS_stamp      = $(SRC_DIR)/build/stamp.c $(FUZZ_LIB)
 FUZZ_SRCS_xl-list    = $(SRC_DIR)/toolstack/xl-list.c $(FUZZ_LIB)
 FUZZ_SRCS_tool-output = $(SRC_DIR)/steps/tool-output.c $(FUZZ_LIB)
+FUZZ_SRCS_webhook    = $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
+FUZZ_SRCS_verify     = $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
 
 $(FUZZ_DIR)/fuzz-%: ci-runner/tests/fuzz/fuzz-%.c $(HEADERS) $(wildcard $(SRC_DIR)/*/*.c)
 	@mkdir -p $(FUZZ_DIR)
@@ -169,4 +184,4 @@ fuzz: fuzz-build
 clean:
 	rm -rf build pvci
 
-.PHONY: layer-cflags all check deps demo install clean units test fuzz bench fuzz-build bench-fuzz
+.PHONY: layer-cflags all check deps demo install clean units test fuzz bench kill-campaign fuzz-build bench-fuzz

@@ -5,13 +5,14 @@ set -eu
 
 # Build: the C program and its unit tests.
 build="gcc make pkg-config libc6-dev libjansson-dev libsqlite3-dev libvirt-dev
- libssl-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev"
+ libssl-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev zlib1g-dev
+ libarchive-dev libp11-kit-dev"
 # Tests: prove (perl), jq to read pvci's JSON, sqlite3 to look at rows, file to
 # check the PE type of a built driver, git for the source step, python3-aiosmtpd
 # for the SMTP server the mail tests start; chromium (headless) loads the web
 # pages; nginx with WebDAV and sshd are the servers the publish tests start.
 tests="perl jq git procps sqlite3 file python3-aiosmtpd chromium nginx
- libnginx-mod-http-dav-ext openssh-server"
+ libnginx-mod-http-dav-ext openssh-server curl"
 # Benchmarks: wrk loads the web server.
 bench="wrk"
 # Fuzzing: clang's libFuzzer and sanitizers (make fuzz, the fuzz smoke test).
@@ -23,9 +24,13 @@ sign="gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64
 guest="libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
  qemu-system-x86 qemu-utils busybox-static fio iperf3 cpio e2fsprogs kmod
  apt-utils ca-certificates"
+# Keys out of reach: builds run in a bubblewrap sandbox; the code-signing key
+# lives in a PKCS#11 token (SoftHSM2 locally) used through OpenSSL's pkcs11
+# engine; opensc's pkcs11-tool lets the tests look into the token.
+keys="bubblewrap softhsm2 libengine-pkcs11-openssl opensc"
 
 missing=""
-for p in $build $tests $bench $sign $guest $fuzz; do
+for p in $build $tests $bench $sign $guest $keys $fuzz; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed'; then
 		missing="$missing $p"
 	fi

@@ -2,7 +2,8 @@
  * Where a build runs. One interface, backends chosen by name (runvar
  * "executor", else the manifest's, else config build.executor):
  *   local   this machine (build-local.c): the fixture and any tree whose
- *           toolchain is here;
+ *           toolchain is here, always inside a bubblewrap sandbox (tree
+ *           code is hostile: see build-local.c);
  *   guest   a Windows build VM from config build.host_image, driven
  *           through the guest agent (build-guest.c): the upstream drivers'
  *           build.ps1 under the EWDK.
@@ -24,6 +25,10 @@ struct build_job {
 	const char *const *env;		/* extra NAME=VALUE, NULL-terminated */
 	const char *const *tools;	/* programs the host must have */
 	int timeout;			/* seconds; 0: what is left of the step */
+	const char *out_root;		/* the folder the build may write besides
+					   src_dir (out_dir is inside it); NULL:
+					   out_dir */
+	int network;			/* 1: the sandbox keeps the host's network */
 };
 
 struct build_executor {
@@ -32,7 +37,11 @@ struct build_executor {
 	enum step_status (*prepare)(struct step_ctx *ctx, const struct build_job *job);
 	/* Runs the build command. */
 	enum step_status (*run)(struct step_ctx *ctx, const struct build_job *job);
-	/* Brings out_dir/file to local_path; 1 (not an error) if it is not there. */
+	/*
+	 * Brings out_dir/file to local_path; 1 (not an error) if it is not
+	 * there; 2 (logged) if the build left something else than a plain
+	 * file there (a symlink, a device): the tree's fault, a fail.
+	 */
 	int (*fetch)(struct step_ctx *ctx, const struct build_job *job, const char *file,
 		     const char *local_path);
 	/* Releases the host (may be NULL). */

@@ -1,8 +1,10 @@
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -17,8 +19,10 @@
 #include "mail-flight.h"
 #include "progress.h"
 #include "recover.h"
+#include "retry.h"
 #include "show.h"
 #include "util.h"
+#include "watch.h"
 
 /* A --runvar or --tree from the command line, in strings of its own. */
 struct override {
@@ -35,12 +39,14 @@ struct override {
 #define SHOW_USAGE "flight show FLIGHT [--json]"
 #define LIST_USAGE "flight list [--branch B] [--limit K] [--json]"
 #define DIFF_USAGE "flight diff A B [--json]"
+#define WATCH_USAGE "flight watch FLIGHT [--timeout SECONDS]"
 
 static const struct cmd_form create_form = { "flight create", CREATE_USAGE };
 static const struct cmd_form run_form = { "flight run", RUN_USAGE };
 static const struct cmd_form show_form = { "flight show", SHOW_USAGE };
 static const struct cmd_form list_form = { "flight list", LIST_USAGE };
 static const struct cmd_form diff_form = { "flight diff", DIFF_USAGE };
+static const struct cmd_form watch_form = { "flight watch", WATCH_USAGE };
 
 static int
 parse_runvar_opt(const char *arg, struct override *o)
@@ -90,6 +96,15 @@ overrides_free(struct override *o, int n)
 	free(o);
 }
 
+/* The name of the Unix user running this, or "uid N". */
+static char *
+unix_user(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	return pw ? xstrdup(pw->pw_name) : xasprintf("uid %ld", (long)getuid());
+}
+
 static int
 flight_create_cmd(struct cmd_opts *opts, int argc, char **argv)
 {
@@ -107,6 +122,7 @@ flight_create_cmd(struct cmd_opts *opts, int argc, char **argv)
 	struct override *runvars = NULL, *trees = NULL;
 	int nrunvars = 0, ntrees = 0, c, i, rc = EXIT_ERROR;
 	struct instance *inst = NULL;
+	char *requester = NULL;
 	long flight;
 
 	optind = 0;
@@ -171,6 +187,9 @@ flight_create_cmd(struct cmd_opts *opts, int argc, char **argv)
 	}
 	fo.trees = tree_opts;
 	fo.ntrees = ntrees;
+	/* A flight made by hand is a one-off of whoever made it. */
+	fo.requester = requester = unix_user();
+	fo.trigger = "one-off";
 	fo.runvars = runvar_opts;
 	fo.nrunvars = nrunvars;
 
@@ -193,6 +212,7 @@ out:
 	overrides_free(trees, ntrees);
 	free(tree_opts);
 	free(runvar_opts);
+	free(requester);
 	instance_close(inst);
 	return rc;
 }
@@ -203,6 +223,41 @@ parse_flight_number(const char *s, long *flight)
 	if (parse_long(s, flight) < 0 || *flight <= 0)
 		return errorx("'%s' is not a flight number", s);
 	return 0;
+}
+
+/*
+ * What follows a run: a real flight with regressions has its regressed
+ * jobs run again (a real-retry flight) first; then the push gate judges
+ * the real flight (the retried one, after a run of its retry) and its
+ * email says whether the gate advanced. Failing to send the email leaves
+ * the outcome; a gate that cannot do its work makes a pass an error.
+ */
+static enum run_outcome
+after_flight(struct instance *inst, long flight, enum run_outcome out)
+{
+	struct db_flight_info fi;
+	long judged = flight, retry;
+
+	if (db_flight_info(inst->db, flight, &fi) < 0)
+		return RUN_ERROR;
+	if (fi.retry_of)
+		judged = fi.retry_of;
+	db_flight_info_release(&fi);
+	retry = judged == flight ? retry_after_flight(inst, flight) : 0;
+	if (retry < 0)
+		return RUN_ERROR;
+	if (retry > 0) {
+		printf("retry: flight %ld runs the regressed jobs of flight %ld again\n", retry,
+		       flight);
+		fflush(stdout);
+		if (run_flight(inst, retry, NULL, &progress_listener) == RUN_ERROR)
+			return RUN_ERROR;
+		show_flight_summary(inst, retry);
+	}
+	if (gate_after_flight(inst, judged) < 0 && out == RUN_PASS)
+		out = RUN_ERROR;
+	mail_after_flight(inst, judged, gate_pushed(inst->db, judged) == 1);
+	return out;
 }
 
 static int
@@ -238,15 +293,8 @@ flight_run(struct cmd_opts *opts, int argc, char **argv)
 	out = run_flight(inst, flight, glob, &progress_listener);
 	if (out != RUN_ERROR)
 		show_flight_summary(inst, flight);
-	/* The push gate judges a real flight whose jobs are all final. */
-	if (out != RUN_ERROR && gate_after_flight(inst, flight) < 0 && out == RUN_PASS)
-		out = RUN_ERROR;
-	/*
-	 * The email of a finished real flight, saying whether the gate
-	 * advanced; a failure to send leaves the flight's outcome.
-	 */
 	if (out != RUN_ERROR)
-		mail_after_flight(inst, flight, gate_pushed(inst->db, flight) == 1);
+		out = after_flight(inst, flight, out);
 	instance_close(inst);
 	return (int)out;
 }
@@ -384,6 +432,38 @@ out:
 }
 
 static int
+flight_watch(struct cmd_opts *opts, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct instance *inst;
+	long flight, timeout = 0;
+	int c, rc;
+
+	optind = 0;
+	while ((c = cmd_getopt(&watch_form, opts, argc, argv, "", longopts)) != -1) {
+		if (c != 't')
+			return EXIT_USAGE;
+		if (parse_long(optarg, &timeout) < 0 || timeout < 0)
+			return cmd_form_error(&watch_form, "--timeout needs a number of seconds, "
+					      "not '%s'", optarg);
+	}
+	if (optind + 1 != argc)
+		return cmd_form_error(&watch_form, "needs one FLIGHT");
+	if (parse_flight_number(argv[optind], &flight) < 0)
+		return EXIT_USAGE;
+	/* Watching only reads: a user who may read the instance may watch. */
+	inst = instance_open(opts->home, INSTANCE_READ);
+	if (!inst)
+		return EXIT_ERROR;
+	rc = watch_flight(inst, flight, (double)timeout);
+	instance_close(inst);
+	return rc;
+}
+
+static int
 cmd_flight_exec(struct cmd_opts *opts, int argc, char **argv)
 {
 	if (argc < 2)
@@ -398,6 +478,8 @@ cmd_flight_exec(struct cmd_opts *opts, int argc, char **argv)
 		return flight_list(opts, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "diff"))
 		return flight_diff_cmd(opts, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "watch"))
+		return flight_watch(opts, argc - 1, argv + 1);
 	return cmd_usage_error(&cmd_flight_entry, "no flight command '%s'", argv[1]);
 }
 
@@ -407,7 +489,8 @@ const struct cmd_entry cmd_flight_entry = {
 		 "       pvci " RUN_USAGE "\n"
 		 "       pvci " SHOW_USAGE "\n"
 		 "       pvci " LIST_USAGE "\n"
-		 "       pvci " DIFF_USAGE,
+		 "       pvci " DIFF_USAGE "\n"
+		 "       pvci " WATCH_USAGE,
 	.summary = "create, run and inspect flights",
 	.help = "create  validates RECIPE, resolves each tree's branch to a commit (or takes\n"
 		"        --tree NAME=URL#REV), records the jobs, steps and runvars, and prints\n"
@@ -439,6 +522,11 @@ const struct cmd_entry cmd_flight_entry = {
 		"        status changed or that only one flight has, the runvars that differ\n"
 		"        (synthetic ones marked), and each measurement (job, step, metric;\n"
 		"        the median when recorded more than once) with its relative change.\n"
-		"        Exit status 0, 3 when a flight does not exist.\n",
+		"        Exit status 0, 3 when a flight does not exist.\n"
+		"watch   follows a flight another process runs (pvci daemon, or a flight run\n"
+		"        elsewhere) by reading the database: the same progress lines as run\n"
+		"        (what happened before it started first), the same summary, and the\n"
+		"        same exit status when every job has ended. --timeout: give up after\n"
+		"        SECONDS (exit 3). Only reads the instance.\n",
 	.exec = cmd_flight_exec,
 };

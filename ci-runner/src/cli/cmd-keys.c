@@ -11,9 +11,10 @@
 #include "config.h"
 #include "keys.h"
 #include "log.h"
+#include "token.h"
 #include "util.h"
 
-#define INIT_USAGE "keys init [--days N] [--force]"
+#define INIT_USAGE "keys init [--days N] [--force] [--ca-key PATH | --no-keep-ca]"
 #define SHOW_USAGE "keys show"
 
 static const struct cmd_form init_form = { "keys init", INIT_USAGE };
@@ -25,8 +26,13 @@ keys_init(struct cmd_opts *opts, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "days", required_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "ca-key", required_argument, NULL, 'c' },
+		{ "no-keep-ca", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *ca_key_opt = NULL;
+	char *ca_key_out = NULL;
+	int no_keep = 0;
 	struct keys_paths kp;
 	struct config *cfg;
 	char *home;
@@ -34,7 +40,7 @@ keys_init(struct cmd_opts *opts, int argc, char **argv)
 	int force = 0, c, rc;
 
 	optind = 0;
-	while ((c = cmd_getopt(&init_form, opts, argc, argv, "d:f", longopts)) != -1) {
+	while ((c = cmd_getopt(&init_form, opts, argc, argv, "d:fc:n", longopts)) != -1) {
 		switch (c) {
 		case 'd':
 			if (parse_long(optarg, &days) < 0 || days < 1 || days > 36500)
@@ -44,12 +50,22 @@ keys_init(struct cmd_opts *opts, int argc, char **argv)
 		case 'f':
 			force = 1;
 			break;
+		case 'c':
+			ca_key_opt = optarg;
+			break;
+		case 'n':
+			no_keep = 1;
+			break;
 		default:
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc)
 		return cmd_form_error(&init_form, "unexpected argument '%s'", argv[optind]);
+	if (ca_key_opt && no_keep)
+		return cmd_form_error(&init_form, "--ca-key and --no-keep-ca exclude each other");
+	if (ca_key_opt && !*ca_key_opt)
+		return cmd_form_error(&init_form, "--ca-key needs a file name");
 	cfg = keys_instance_config(opts->home, &home);
 	if (!cfg) {
 		free(home);
@@ -58,13 +74,29 @@ keys_init(struct cmd_opts *opts, int argc, char **argv)
 	if (days < 0)
 		days = config_int(cfg, "signing.validity_days");
 	keys_paths_init(&kp, cfg, home);
-	rc = keys_create(&kp, (int)days, force);
-	if (rc == 1)
+	if (ca_key_opt)
+		ca_key_out = path_absolute(ca_key_opt);
+	rc = keys_create_mode(&kp, home, (int)days, force, ca_key_out);
+	if (rc == 1) {
 		printf("keys already exist ('%s', '%s'): kept (use --force to replace them)\n",
 		       kp.ca, kp.cert);
-	else if (rc == 0)
+	} else if (rc == 0) {
 		printf("made a test CA '%s' and a code-signing certificate '%s', "
 		       "valid for %ld days\n", kp.ca, kp.cert, days);
+		if (kp.pkcs11)
+			printf("the code-signing key was made inside token '%s' (%s); its PIN "
+			       "is in '%s'\n", kp.token_label, kp.pkcs11_module, kp.pin_file);
+		if (ca_key_out)
+			printf("the CA's private key is in '%s' (mode 0600): keep it offline\n",
+			       ca_key_out);
+		else if (kp.pkcs11)
+			printf("the CA's private key was not kept%s\n", no_keep ? "" :
+			       " (give --ca-key PATH outside the instance to keep it)");
+		else
+			printf("the CA's private key is in '%s' (keys.mode file: a throwaway "
+			       "instance)\n", kp.ca_key);
+	}
+	free(ca_key_out);
 	keys_paths_release(&kp);
 	config_free(cfg);
 	free(home);
@@ -124,14 +156,30 @@ keys_show(struct cmd_opts *opts, int argc, char **argv)
 	bad |= show_cert("ca", kp.ca, now) < 0;
 	bad |= show_cert("codesign", kp.cert, now) < 0;
 	/* Only where the key is, never what it is. */
-	if (keys_is_pkcs11(kp.key)) {
+	if (kp.pkcs11) {
+		int present = token_key_present(&kp);
+
+		printf("mode: pkcs11 (the code-signing key lives in a token)\n");
+		printf("key: token '%s', key '%s' (%s)\n", kp.token_label, kp.key_label,
+		       present > 0 ? "present" : present == 0 ? "missing" : "cannot tell");
+		printf("module: %s\n", kp.pkcs11_module);
+		printf("engine: %s\n", kp.pkcs11_engine ? kp.pkcs11_engine : "pkcs11 (OpenSSL's)");
+		if (kp.softhsm_conf)
+			printf("softhsm: %s (SoftHSM2 tokens managed by pvci)\n", kp.softhsm_conf);
+		printf("pin file: %s (%s)\n", kp.pin_file, file_exists(kp.pin_file) ?
+		       "present" : "missing");
+		bad |= present <= 0;
+	} else if (keys_is_pkcs11(kp.key)) {
 		char *shown = redact_secrets(kp.key);
 
 		printf("key: %s (PKCS#11, module %s)\n", shown,
 		       kp.pkcs11_module ? kp.pkcs11_module : "unset");
 		free(shown);
-	} else
+	} else {
+		printf("mode: file (the code-signing key is a plain file: a throwaway "
+		       "instance only)\n");
 		printf("key: %s (%s)\n", kp.key, file_exists(kp.key) ? "present" : "missing");
+	}
 	printf("chain: %s (%s)\n", kp.chain, file_exists(kp.chain) ? "present" : "missing");
 	keys_paths_release(&kp);
 	config_free(cfg);
@@ -158,11 +206,19 @@ const struct cmd_entry cmd_keys_entry = {
 	.help =
 	"  init     make a test-signing CA and a code-signing certificate\n"
 	"           (extendedKeyUsage codeSigning) where the signing.* settings\n"
-	"           say; private keys are mode 0600. Existing keys are kept\n"
-	"           unless --force.\n"
-	"    --days N   validity in days (default: signing.validity_days)\n"
-	"    --force    replace existing keys\n"
+	"           say. keys.mode pkcs11 (the default): the code-signing key is\n"
+	"           generated inside the PKCS#11 token (SoftHSM2 set up in the\n"
+	"           instance, its PIN in keys.pin_file, 0600) and never leaves\n"
+	"           it; the CA's private key is written only to --ca-key. keys.mode\n"
+	"           file: plain key files, mode 0600 (a throwaway instance).\n"
+	"           Existing keys are kept unless --force.\n"
+	"    --days N        validity in days (default: signing.validity_days)\n"
+	"    --force         replace existing keys (and a SoftHSM2 token)\n"
+	"    --ca-key PATH   keep the CA's private key there (0600), outside the\n"
+	"                    instance\n"
+	"    --no-keep-ca    do not keep it (the default in pkcs11 mode)\n"
 	"  show     print subject, SHA-256 fingerprint and expiry of each\n"
-	"           certificate\n",
+	"           certificate, and the key's mode and place (never the key or\n"
+	"           the PIN)\n",
 	.exec = cmd_keys_exec,
 };

@@ -22,6 +22,8 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_keys_entry,
 	&cmd_verify_entry,
 	&cmd_help_entry,
+	&cmd_trigger_entry,
+	&cmd_serve_entry,
 	NULL,
 };
 

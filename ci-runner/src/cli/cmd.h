@@ -46,6 +46,8 @@ extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_regressions_entry;
 extern const struct cmd_entry cmd_gate_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_trigger_entry;
+extern const struct cmd_entry cmd_serve_entry;
 
 const struct cmd_entry *cmd_lookup(const char *name);
 const struct cmd_entry *const *cmd_table(void);

@@ -139,6 +139,16 @@ show_flight(struct instance *inst, long flight, int json)
 	format_time(json_object_get(f, "created"), created, sizeof(created));
 	out("flight %ld %s %s (recipe %s, created %s UTC)\n", flight, jstr(f, "branch"),
 	    jstr(f, "blessing"), jstr(f, "recipe"), created);
+	if (json_integer_value(json_object_get(f, "retry_of")))
+		out("retry of flight %lld (its regressed jobs, run again)\n",
+		    (long long)json_integer_value(json_object_get(f, "retry_of")));
+	if (json_integer_value(json_object_get(f, "retried_in")))
+		out("regressed jobs run again in flight %lld\n",
+		    (long long)json_integer_value(json_object_get(f, "retried_in")));
+	if (json_is_string(json_object_get(f, "requester")))
+		out("requested by %s (%s)\n", jstr(f, "requester"),
+		    json_is_string(json_object_get(f, "triggered_by")) ? jstr(f, "triggered_by")
+									 : "trigger unknown");
 	logs = layout_flight_logs(inst->home, flight);
 	out("logs: %s/\n\n", logs);
 	free(logs);

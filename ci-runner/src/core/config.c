@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "config-service.h"
 #include "log.h"
 #include "util.h"
 
@@ -110,9 +111,71 @@ static const struct config_key config_keys[] = {
 	{ .key = "mail.credentials_file", .type = CT_STR, .def = NULL,
 	  .help = "file with the SMTP user (first line) and password (second line), mode "
 		  "0600, relative to the instance; unset: no AUTH" },
+	{ .key = "verdicts.retry_regressions", .type = CT_BOOL, .def = "true",
+	  .help = "run a real flight's regressed jobs again (a real-retry flight) before "
+		  "the push gate decides; a step that passes then is flaky" },
 	{ .key = "network.iperf3_port", .type = CT_INT, .def = "5201",
 	  .help = "first host port for iperf3 servers",
 	  .min = 1, .max = 65535 },
+	{ .key = "service.poll_interval", .type = CT_INT, .def = "60",
+	  .help = "seconds between two polls (git ls-remote) of the configured branches",
+	  .min = 5, .max = 86400 },
+	{ .key = "service.secrets_file", .type = CT_STR, .def = NULL,
+	  .help = "file (mode 0600, relative to the instance) with the API tokens and the "
+		  "webhook secrets: {\"tokens\": {\"NAME\": \"TOKEN\"}, \"github_secret\": ..., "
+		  "\"gitlab_token\": ...}; unset: API and webhooks refuse everything" },
+	{ .key = "service.recipes_dir", .type = CT_STR, .def = NULL,
+	  .help = "where recipe names (trees.T.branches.B.push/nightly, POST /api/flights) are "
+		  "looked up as NAME.json, relative to the instance; unset: pvci's flights/" },
+	{ .key = "service.url", .type = CT_STR, .def = NULL,
+	  .help = "the service's public base URL, for the flight URLs the API answers "
+		  "(URL/flight/N); unset: a path, /flight/N" },
+	{ .key = "service.nightly_catch_up", .type = CT_INT, .def = "21600",
+	  .help = "seconds after its time a nightly slot missed (daemon down) still fires",
+	  .min = 0, .max = 604800 },
+	{ .key = "web.listen", .type = CT_STR, .def = "127.0.0.1:8080",
+	  .help = "address the results pages listen on (pvci serve): ADDR:PORT, [ADDR6]:PORT; "
+		  "port 0 picks a free one" },
+	{ .key = "web.timeout", .type = CT_INT, .def = "10",
+	  .help = "seconds an HTTP connection may stay idle before it is closed",
+	  .min = 1, .max = 3600 },
+	{ .key = "web.connections", .type = CT_INT, .def = "64",
+	  .help = "HTTP connections served at once (16 at most from one address)",
+	  .min = 1, .max = 10000 },
+	{ .key = "build.sandbox_uid", .type = CT_INT, .def = "65534",
+	  .help = "unprivileged uid (and gid) local builds run as, in their bubblewrap "
+		  "sandbox, when pvci runs as root",
+	  .min = 1, .max = 4294967294L },
+	{ .key = "build.sandbox_memory_mib", .type = CT_INT, .def = "4096",
+	  .help = "address-space limit of each process of a local build",
+	  .min = 64, .max = 1048576 },
+	{ .key = "build.sandbox_nproc", .type = CT_INT, .def = "512",
+	  .help = "most processes the sandbox uid may have at once (a fork bomb stops here)",
+	  .min = 8, .max = 1000000 },
+	{ .key = "build.sandbox_fsize_mib", .type = CT_INT, .def = "2048",
+	  .help = "largest file a local build may write",
+	  .min = 1, .max = 1048576 },
+	{ .key = "keys.mode", .type = CT_STR, .def = "pkcs11",
+	  .help = "where the code-signing key lives: pkcs11 (a token: SoftHSM2 here, an HSM "
+		  "in production) or file (signing.key, a PEM file: a throwaway instance only)",
+	  .choices = "pkcs11|file" },
+	{ .key = "keys.pkcs11_module", .type = CT_STR, .def = "/usr/lib/softhsm/libsofthsm2.so",
+	  .help = "the token's PKCS#11 module (keys.mode pkcs11)" },
+	{ .key = "keys.pkcs11_engine", .type = CT_STR, .def = "",
+	  .help = "the OpenSSL engine that speaks PKCS#11, a .so path; empty: OpenSSL's "
+		  "engine 'pkcs11' (Debian's libengine-pkcs11-openssl)",
+	  .may_be_empty = 1 },
+	{ .key = "keys.token_label", .type = CT_STR, .def = "pvci",
+	  .help = "label of the token holding the code-signing key" },
+	{ .key = "keys.key_label", .type = CT_STR, .def = "pvci-codesign",
+	  .help = "label of the code-signing key in the token" },
+	{ .key = "keys.pin_file", .type = CT_STR, .def = "keys/token.pin",
+	  .help = "file holding the token's user PIN, mode 0600, relative to the instance; "
+		  "'pvci keys init' makes it for SoftHSM2" },
+	{ .key = "keys.softhsm_conf", .type = CT_STR, .def = "keys/softhsm2.conf",
+	  .help = "SOFTHSM2_CONF pvci writes and uses (its tokens next to it in softhsm/); "
+		  "empty: a token pvci does not manage (an HSM)",
+	  .may_be_empty = 1 },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -120,7 +183,14 @@ static const struct config_key config_keys[] = {
 struct config {
 	char *values[NKEYS];
 	int set[NKEYS];
+	struct config_service *service;	/* trees, branches, secrets; NULL: none */
 };
+
+struct config_service **
+config_service_slot(const struct config *cfg)
+{
+	return (struct config_service **)&cfg->service;
+}
 
 static int
 key_index(const char *key)
@@ -153,6 +223,7 @@ config_free(struct config *cfg)
 		return;
 	for (i = 0; i < NKEYS; i++)
 		free(cfg->values[i]);
+	config_service_free(cfg->service);
 	free(cfg);
 }
 
@@ -230,6 +301,14 @@ load_object(struct config *cfg, json_t *obj, const char *prefix, const char *pat
 		char num[32];
 		int idx, rc = 0;
 
+		/* The service's trees are structured, read by config-service.c. */
+		if (!*prefix && config_service_section(full)) {
+			rc = config_service_load(&cfg->service, full, v, path);
+			free(full);
+			if (rc < 0)
+				return -1;
+			continue;
+		}
 		/* Sections hold settings; settings hold no objects. */
 		if (json_is_object(v) && !*prefix) {
 			if (!is_section(full)) {
@@ -427,4 +506,11 @@ config_print_keys(void)
 		       ck->type == CT_BOOL ? "boolean" : "string",
 		       ck->help, ck->def ? ck->def : "unset, may be null", range);
 	}
+	printf("\n  The service's trees (pvci daemon, pvci trigger), section \"trees\":\n"
+	       "  trees.TREE.url                        the tree's git URL (no credentials)\n"
+	       "  trees.TREE.branches.REF.push          recipe (name or path) of a push flight\n"
+	       "  trees.TREE.branches.REF.nightly       recipe of the nightly flight\n"
+	       "  trees.TREE.branches.REF.schedule      {\"time\": \"HH:MM\", \"days\": [\"mon\", ...],\n"
+	       "                                        \"utc_offset\": \"+HH:MM\"} of the nightly flight\n"
+	       "  trees.TREE.branches.REF.flight_branch the flights' branch (default: the recipe's)\n");
 }

@@ -39,4 +39,46 @@ char *config_default_text(void);
 /* Lists every key, its type, default and description (for --help). */
 void config_print_keys(void);
 
+/*
+ * The service (pvci daemon and its triggers): the "trees" section (see
+ * config-service.h for its shape). Every string is owned by the config.
+ */
+struct config_schedule {
+	int minute;		/* of the day, 0..1439, in the schedule's zone */
+	unsigned days;		/* bit d set: weekday d (0 Sunday .. 6 Saturday) */
+	int utc_offset;		/* seconds east of UTC of the schedule's zone */
+};
+struct config_branch {
+	const char *tree;	/* the tree's name */
+	const char *ref;	/* the git branch ("master") */
+	const char *key;	/* "TREE/REF": names it in flights and logs */
+	const char *flight_branch;	/* NULL: the recipe's branch */
+	const char *push_recipe;	/* NULL: no push trigger */
+	const char *nightly_recipe;	/* NULL: no nightly trigger */
+	int has_schedule;
+	struct config_schedule schedule;
+};
+struct config_tree {
+	const char *name;
+	const char *url;
+};
+/* The trees and branches, in the file's order. */
+int config_trees(const struct config *cfg, const struct config_tree **trees);
+int config_branches(const struct config *cfg, const struct config_branch **branches);
+const struct config_tree *config_tree_find(const struct config *cfg, const char *name);
+
+/*
+ * Loads the secrets file service.secrets_file (relative to home), which
+ * must be a regular file of mode 0600 (no group or other access):
+ *   { "tokens": { "NAME": "TOKEN", ... }, "github_secret": "...", "gitlab_token": "..." }
+ * Tokens have at least 16 characters. Unset: no secrets (every API call and
+ * webhook is refused). Errors name the file and the key, never a value.
+ */
+int config_load_secrets(struct config *cfg, const char *home);
+/* The name of the API token equal to token (compared in constant time), or NULL. */
+const char *config_token_name(const struct config *cfg, const char *token);
+/* The webhook secrets, NULL when unset. */
+const char *config_github_secret(const struct config *cfg);
+const char *config_gitlab_token(const struct config *cfg);
+
 #endif

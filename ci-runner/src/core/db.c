@@ -326,6 +326,24 @@ migrations_list(struct migrations *m)
 	return 0;
 }
 
+/* 0 when no row breaks a foreign key after schema update name, else -1 (reported). */
+static int
+foreign_keys_sound(struct db *db, const char *name)
+{
+	sqlite3_stmt *st = prep(db, "PRAGMA foreign_key_check");
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0)
+		errorx("schema update '%s' leaves a row of table '%s' without its '%s'", name,
+		       (const char *)sqlite3_column_text(st, 0),
+		       (const char *)sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	return rc == 0 ? 0 : -1;
+}
+
 /*
  * Runs script (recording it as version) unless that version is already
  * there. The check is repeated inside the BEGIN IMMEDIATE transaction:
@@ -337,19 +355,40 @@ apply_once(struct db *db, long version, const char *name, const char *script)
 {
 	int applied;
 
-	if (db_begin(db) < 0)
+	int rc;
+
+	/*
+	 * Foreign keys off while a migration runs (a no-op inside a
+	 * transaction, so before it): SQLite's procedure for rebuilding a
+	 * table that others refer to. foreign_key_check vouches for the
+	 * result before the commit.
+	 */
+	if (sqlite3_exec(db->sql, "PRAGMA foreign_keys=OFF;", NULL, NULL, NULL) != SQLITE_OK) {
+		db_err(db, "cannot disable foreign keys for a schema update");
 		return -1;
+	}
+	if (db_begin(db) < 0)
+		goto out;
 	applied = version == 1 ? has_schema(db) : schema_version_applied(db, version);
 	if (applied < 0)
 		goto fail;
 	if (!applied && (run_script(db, script) < 0 ||
+			 foreign_keys_sound(db, name) < 0 ||
 			 exec_stmt(db, "INSERT INTO schema_updates VALUES (?, ?, ?)", "isi",
 				   version, name, now_seconds()) < 0))
 		goto fail;
-	return db_commit(db);
+	rc = db_commit(db);
+	goto out_rc;
 fail:
 	db_rollback(db);
-	return -1;
+out:
+	rc = -1;
+out_rc:
+	if (sqlite3_exec(db->sql, "PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK) {
+		db_err(db, "cannot enable foreign keys");
+		rc = -1;
+	}
+	return rc;
 }
 
 /*
@@ -1185,7 +1224,11 @@ db_flight_json(struct db *db, long flight)
 	int rc;
 
 	st = query(db, "SELECT flight, branch, blessing, intended, recipe, created, started, "
-		   "finished FROM flights WHERE flight = ?", "i", flight);
+		   "finished, retry_of, (SELECT max(r.flight) FROM flights r "
+		   "WHERE r.retry_of = f.flight) AS retried_in, o.requester, o.triggered_by, "
+		   "o.trigger_key FROM flights f LEFT JOIN flight_origin o USING (flight) "
+		   "WHERE flight = ?",
+		   "i", flight);
 	if (!st)
 		return NULL;
 	rc = step_row(db, st);
@@ -1305,7 +1348,8 @@ db_flight_info(struct db *db, long flight, struct db_flight_info *out)
 
 	memset(out, 0, sizeof(*out));
 	st = query(db, "SELECT flight, branch, blessing, created, coalesce(started, 0), "
-		   "coalesce(finished, 0) FROM flights WHERE flight = ?", "i", flight);
+		   "coalesce(finished, 0), coalesce(retry_of, 0) FROM flights WHERE flight = ?",
+		   "i", flight);
 	if (!st)
 		return -1;
 	rc = step_row(db, st);
@@ -1316,6 +1360,7 @@ db_flight_info(struct db *db, long flight, struct db_flight_info *out)
 		out->created = col_long(st, 3);
 		out->started = col_long(st, 4);
 		out->finished = col_long(st, 5);
+		out->retry_of = col_long(st, 6);
 	}
 	sqlite3_finalize(st);
 	if (rc == 0)
@@ -1533,7 +1578,8 @@ db_step_pass_same_revisions(struct db *db, const char *branch, long flight, cons
 		"CROSS JOIN flights f ON f.flight = s.flight "
 		"WHERE r0.flight = ?3 AND r0.job = ?1 AND r0.name = (SELECT min(name) FROM runvars "
 		"  WHERE flight = ?3 AND job = ?1 AND name GLOB 'revision_?*') "
-		"AND s.status = 'pass' AND s.flight <> ?3 AND f.branch = ?4 AND f.blessing = 'real' "
+		"AND s.status = 'pass' AND s.flight <> ?3 AND f.branch = ?4 "
+		"AND f.blessing IN ('real', 'real-retry') "
 		"AND NOT EXISTS (SELECT 1 FROM runvars a WHERE a.flight = s.flight AND a.job = ?1 "
 		"  AND a.name GLOB 'revision_?*' AND NOT EXISTS (SELECT 1 FROM runvars b "
 		"  WHERE b.flight = ?3 AND b.job = ?1 AND b.name = a.name AND b.value = a.value)) "
@@ -1546,14 +1592,19 @@ db_step_pass_same_revisions(struct db *db, const char *branch, long flight, cons
 long
 db_tested_flight(struct db *db, const char *branch, long before)
 {
-	/* Candidates: the flights with the tested revision of one tree (index). */
+	/*
+	 * Candidates: the distinct flights with the tested revision of one
+	 * tree (index on runvars (name, value)); only then, once a flight
+	 * rather than once a job, the check that its revisions are exactly
+	 * the tested ones.
+	 */
 	return first_long(db, query(db,
-		"SELECT DISTINCT f.flight FROM tested_revisions t "
-		"CROSS JOIN runvars c ON c.name = 'revision_' || t.tree AND c.value = t.revision "
-		"CROSS JOIN flights f ON f.flight = c.flight "
-		"WHERE t.branch = ?1 AND t.tree = (SELECT min(tree) FROM tested_revisions "
-		"  WHERE branch = ?1) "
-		"AND f.branch = ?1 AND f.blessing = 'real' AND f.flight < ?2 "
+		"SELECT f.flight FROM (SELECT DISTINCT c.flight AS flight FROM tested_revisions t "
+		"  CROSS JOIN runvars c ON c.name = 'revision_' || t.tree AND c.value = t.revision "
+		"  WHERE t.branch = ?1 AND t.tree = (SELECT min(tree) FROM tested_revisions "
+		"  WHERE branch = ?1) AND c.flight < ?2) cand "
+		"CROSS JOIN flights f ON f.flight = cand.flight "
+		"WHERE f.branch = ?1 AND f.blessing = 'real' "
 		"AND NOT EXISTS (SELECT 1 FROM tested_revisions t2 WHERE t2.branch = ?1 "
 		"  AND NOT EXISTS (SELECT 1 FROM runvars r WHERE r.flight = f.flight "
 		"  AND r.name = 'revision_' || t2.tree AND r.value = t2.revision)) "
@@ -2114,4 +2165,506 @@ db_push_target_release(struct db_push_target *t)
 	free(t->push_url);
 	free(t->tested_ref);
 	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * The jobs of a retry flight: those named (a JSON array) and, recursively,
+ * the jobs they need, in flight ?1.
+ */
+#define RETRY_JOBS \
+	"WITH RECURSIVE want(job) AS (SELECT value FROM json_each(?2) " \
+	"UNION SELECT d.needs FROM job_deps d JOIN want w ON d.flight = ?1 AND d.job = w.job) "
+
+long
+db_flight_retry_create(struct db *db, long from, const char *jobs_json)
+{
+	long flight;
+
+	if (db_begin(db) < 0)
+		return -1;
+	if (exec_stmt(db, "INSERT INTO flights (branch, blessing, intended, recipe, created, "
+		      "retry_of) SELECT branch, 'real-retry', 'real-retry', recipe, ?, flight "
+		      "FROM flights WHERE flight = ?", "ii", now_seconds(), from) != 1)
+		goto fail;
+	flight = (long)sqlite3_last_insert_rowid(db->sql);
+	if (exec_stmt(db, RETRY_JOBS "INSERT INTO jobs (flight, job, status, ordinal) "
+		      "SELECT ?3, j.job, 'queued', j.ordinal FROM jobs j "
+		      "WHERE j.flight = ?1 AND j.job IN (SELECT job FROM want)",
+		      "isi", from, jobs_json, flight) <= 0 ||
+	    exec_stmt(db, RETRY_JOBS "INSERT INTO job_deps (flight, job, needs) "
+		      "SELECT ?3, d.job, d.needs FROM job_deps d "
+		      "WHERE d.flight = ?1 AND d.job IN (SELECT job FROM want)",
+		      "isi", from, jobs_json, flight) < 0 ||
+	    exec_stmt(db, RETRY_JOBS "INSERT INTO steps (flight, job, stepno, step, testid, "
+		      "always, timeout, status) SELECT ?3, s.job, s.stepno, s.step, s.testid, "
+		      "s.always, s.timeout, 'queued' FROM steps s "
+		      "WHERE s.flight = ?1 AND s.job IN (SELECT job FROM want)",
+		      "isi", from, jobs_json, flight) < 0 ||
+	    exec_stmt(db, RETRY_JOBS "INSERT INTO runvars (flight, job, name, value, synth) "
+		      "SELECT ?3, r.job, r.name, r.value, 0 FROM runvars r "
+		      "WHERE r.flight = ?1 AND r.synth = 0 AND r.job IN (SELECT job FROM want)",
+		      "isi", from, jobs_json, flight) < 0)
+		goto fail;
+	if (db_commit(db) < 0)
+		return -1;
+	return flight;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+long
+db_flight_retry(struct db *db, long flight)
+{
+	return first_long(db, query(db, "SELECT max(flight) FROM flights WHERE retry_of = ?",
+				    "i", flight));
+}
+
+long
+db_step_flaky_count(struct db *db, const char *branch, long flight, const char *job,
+		    const char *testid)
+{
+	/*
+	 * From the few retry flights (partial index on retry_of; CROSS JOIN
+	 * keeps that order), never from every pass of the step.
+	 */
+	return first_long(db, query(db,
+		"SELECT count(*) FROM flights r "
+		"CROSS JOIN steps s ON s.flight = r.flight AND s.job = ?3 AND s.testid = ?4 "
+		"CROSS JOIN steps o ON o.flight = r.retry_of AND o.job = ?3 AND o.testid = ?4 "
+		"WHERE r.retry_of IS NOT NULL AND r.retry_of <= ?2 AND +r.branch = ?1 "
+		"AND r.blessing = 'real-retry' AND s.status = 'pass' AND o.status = 'fail'",
+		"siss", branch, flight, job, testid));
+}
+
+long
+db_gate_advance_before(struct db *db, const char *branch, long before)
+{
+	return first_long(db, query(db,
+		"SELECT a.flight FROM gate_events a WHERE a.branch = ?1 AND a.action = 'advance' "
+		"AND a.flight > 0 AND a.flight < ?2 AND NOT EXISTS (SELECT 1 FROM gate_events g "
+		"  WHERE g.branch = ?1 AND g.action = 'force' AND g.id > a.id) "
+		"ORDER BY a.id DESC LIMIT 1", "si", branch, before));
+}
+
+int
+db_real_flights_before(struct db *db, const char *branch, long before, int limit,
+		       long **flights, long **created, int *count)
+{
+	sqlite3_stmt *st;
+	int rc = 0, n = 0;
+
+	*flights = xcalloc((size_t)limit + 1, sizeof(**flights));
+	*created = xcalloc((size_t)limit + 1, sizeof(**created));
+	*count = 0;
+	st = query(db, "SELECT flight, created FROM flights WHERE branch = ? AND blessing = 'real' "
+		   "AND flight < ? ORDER BY flight DESC LIMIT ?", "sii", branch, before, (long)limit);
+	if (!st)
+		goto fail;
+	while (n < limit && (rc = step_row(db, st)) > 0) {
+		(*flights)[n] = col_long(st, 0);
+		(*created)[n] = col_long(st, 1);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		goto fail;
+	*count = n;
+	return 0;
+fail:
+	free(*flights);
+	free(*created);
+	*flights = *created = NULL;
+	return -1;
+}
+
+/*
+ * The service's triggers (migration 0008): a flight's origin, the queued
+ * flight a push is coalesced into, revisions already tested, schedules.
+ */
+int
+db_flight_set_origin(struct db *db, long flight, const char *requester,
+		     const char *triggered_by, const char *trigger_key)
+{
+	return exec_stmt(db, "INSERT OR REPLACE INTO flight_origin (flight, requester, "
+			 "triggered_by, trigger_key) VALUES (?, ?, ?, ?)", "isss", flight, requester,
+			 triggered_by, trigger_key) < 0 ? -1 : 0;
+}
+
+int
+db_flight_origin(struct db *db, long flight, struct db_flight_origin *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	st = query(db, "SELECT o.requester, o.triggered_by, o.trigger_key FROM flights f "
+		   "LEFT JOIN flight_origin o ON o.flight = f.flight WHERE f.flight = ?", "i", flight);
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		out->requester = col_text(st, 0);
+		out->triggered_by = col_text(st, 1);
+		out->trigger_key = col_text(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc == 0)
+		return errorx("no flight %ld", flight);
+	return rc < 0 ? -1 : 0;
+}
+
+void
+db_flight_origin_release(struct db_flight_origin *o)
+{
+	if (!o)
+		return;
+	free(o->requester);
+	free(o->triggered_by);
+	free(o->trigger_key);
+	memset(o, 0, sizeof(*o));
+}
+
+/* A flight none of whose jobs has left the queue, and that never started. */
+#define FLIGHT_STILL_QUEUED(f) \
+	"(SELECT started FROM flights WHERE flight = " f ") IS NULL AND NOT EXISTS " \
+	"(SELECT 1 FROM jobs j WHERE j.flight = " f " AND j.status <> 'queued')"
+
+long
+db_trigger_queued_flight(struct db *db, const char *triggered_by, const char *key)
+{
+	/* Only the newest: the history of the branch is not scanned on every poll. */
+	return first_long(db, query(db, "SELECT n.flight FROM (SELECT o.flight FROM "
+		"flight_origin o WHERE o.triggered_by = ?1 AND o.trigger_key = ?2 "
+		"ORDER BY o.flight DESC LIMIT 1) n WHERE " FLIGHT_STILL_QUEUED("n.flight"),
+		"ss", triggered_by, key));
+}
+
+long
+db_trigger_flight_at(struct db *db, const char *triggered_by, const char *key,
+		     const char *tree, const char *revision)
+{
+	return first_long(db, query(db, "SELECT o.flight FROM flight_origin o JOIN runvars r "
+		"ON r.flight = o.flight WHERE o.triggered_by = ? AND o.trigger_key = ? "
+		"AND r.name = 'revision_' || ? AND r.value = ? ORDER BY o.flight DESC LIMIT 1",
+		"ssss", triggered_by, key, tree, revision));
+}
+
+int
+db_flight_move_revision(struct db *db, long flight, const char *tree, const char *revision)
+{
+	char *rv_name = xasprintf("revision_%s", tree), *tree_name = xasprintf("tree_%s", tree);
+	long queued;
+	int rc = -1;
+
+	if (db_begin(db) < 0)
+		goto out;
+	/* Checked inside the transaction: a worker may have claimed a job since. */
+	queued = first_long(db, query(db, "SELECT 1 WHERE " FLIGHT_STILL_QUEUED("?1"), "i",
+				      flight));
+	if (queued <= 0) {
+		db_rollback(db);
+		rc = queued < 0 ? -1 : 0;
+		goto out;
+	}
+	/* Every job that uses the tree, including one whose revision was unresolved. */
+	if (exec_stmt(db, "INSERT INTO runvars (flight, job, name, value, synth) "
+		      "SELECT flight, job, ?, ?, 0 FROM runvars WHERE flight = ? AND name = ? "
+		      "ON CONFLICT (flight, job, name) DO UPDATE SET value = excluded.value",
+		      "ssis", rv_name, revision, flight, tree_name) < 0) {
+		db_rollback(db);
+		goto out;
+	}
+	rc = db_commit(db) < 0 ? -1 : 1;
+out:
+	free(rv_name);
+	free(tree_name);
+	return rc;
+}
+
+/* Collects flight numbers (column 0) into a grown array. */
+struct long_list {
+	long *v;
+	int n;
+};
+
+static int
+long_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct long_list *l = arg;
+
+	(void)db;
+	l->v = grow(l->v, l->n, sizeof(*l->v));
+	l->v[l->n++] = col_long(st, 0);
+	return 0;
+}
+
+int
+db_trigger_passed_flights(struct db *db, const char *triggered_by, const char *key,
+			  int limit, long **flights, int *count)
+{
+	struct long_list l = { NULL, 0 };
+
+	*flights = NULL;
+	*count = 0;
+	if (each_row(db, query(db, "SELECT f.flight FROM flight_origin o JOIN flights f "
+		"ON f.flight = o.flight WHERE o.triggered_by = ? "
+		"AND o.trigger_key = ? AND f.finished IS NOT NULL "
+		"AND EXISTS (SELECT 1 FROM jobs j WHERE j.flight = f.flight) "
+		"AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.flight = f.flight "
+		"AND j.status <> 'pass') ORDER BY f.flight DESC LIMIT ?", "ssi",
+		triggered_by, key, (long)limit), long_row, &l) < 0) {
+		free(l.v);
+		return -1;
+	}
+	*flights = l.v;
+	*count = l.n;
+	return 0;
+}
+
+int
+db_trigger_last_fire(struct db *db, const char *name, long *last_fire, char **note)
+{
+	sqlite3_stmt *st = query(db, "SELECT last_fire, note FROM trigger_state WHERE name = ?",
+				 "s", name);
+	int rc;
+
+	*last_fire = 0;
+	if (note)
+		*note = NULL;
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0)
+		*last_fire = col_long(st, 0);
+	if (rc > 0 && note)
+		*note = col_text(st, 1);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_trigger_fire_set(struct db *db, const char *name, long slot, long flight,
+		    const char *note)
+{
+	return exec_stmt(db, "INSERT OR REPLACE INTO trigger_state (name, last_fire, flight, "
+			 "note, recorded) VALUES (?, ?, nullif(?, 0), ?, ?)", "siisi", name,
+			 slot, flight, note, now_seconds()) < 0 ? -1 : 0;
+}
+
+/* pvci flight watch: the rows it compares from one poll to the next. */
+static int
+watch_job_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct db_watch *w = arg;
+	struct db_watch_job *j;
+
+	w->jobs = grow(w->jobs, w->njobs, sizeof(*w->jobs));
+	j = &w->jobs[w->njobs++];
+	memset(j, 0, sizeof(*j));
+	j->job = col_text(st, 0);
+	j->note = col_text(st, 2);
+	j->finished = col_long(st, 3);
+	return col_status(db, st, 1, &j->status);
+}
+
+static int
+watch_step_row(struct db *db, sqlite3_stmt *st, void *arg)
+{
+	struct db_watch *w = arg;
+	struct db_watch_step *s;
+
+	w->steps = grow(w->steps, w->nsteps, sizeof(*w->steps));
+	s = &w->steps[w->nsteps++];
+	memset(s, 0, sizeof(*s));
+	s->job = col_text(st, 0);
+	s->stepno = sqlite3_column_int(st, 1);
+	s->testid = col_text(st, 2);
+	s->note = col_text(st, 4);
+	s->started = col_long(st, 5);
+	s->finished = col_long(st, 6);
+	return col_status(db, st, 3, &s->status);
+}
+
+struct db_watch *
+db_watch_read(struct db *db, long flight)
+{
+	struct db_watch *w = xcalloc(1, sizeof(*w));
+	sqlite3_stmt *st;
+	int rc;
+
+	w->flight = flight;
+	st = query(db, "SELECT coalesce(started, 0), coalesce(finished, 0), created "
+		   "FROM flights WHERE flight = ?", "i", flight);
+	if (!st)
+		goto fail;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		w->started = col_long(st, 0);
+		w->finished = col_long(st, 1);
+		w->created = col_long(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc == 0)
+		errorx("no flight %ld", flight);
+	if (rc <= 0)
+		goto fail;
+	if (each_row(db, query(db, "SELECT job, status, note, coalesce(finished, 0) FROM jobs WHERE flight = ? "
+			       "ORDER BY ordinal", "i", flight), watch_job_row, w) < 0 ||
+	    each_row(db, query(db, "SELECT s.job, s.stepno, s.testid, s.status, s.note, "
+			       "coalesce(s.started, 0), coalesce(s.finished, 0) FROM steps s "
+			       "JOIN jobs j USING (flight, job) WHERE s.flight = ? "
+			       "ORDER BY j.ordinal, s.stepno", "i", flight), watch_step_row, w) < 0)
+		goto fail;
+	return w;
+fail:
+	db_watch_free(w);
+	return NULL;
+}
+
+void
+db_watch_free(struct db_watch *w)
+{
+	int i;
+
+	if (!w)
+		return;
+	for (i = 0; i < w->njobs; i++) {
+		free(w->jobs[i].job);
+		free(w->jobs[i].note);
+	}
+	for (i = 0; i < w->nsteps; i++) {
+		free(w->steps[i].job);
+		free(w->steps[i].testid);
+		free(w->steps[i].note);
+	}
+	free(w->jobs);
+	free(w->steps);
+	free(w);
+}
+
+json_t *
+db_branches_json(struct db *db)
+{
+	return rows_json(db, query(db, "SELECT branch, count(*) AS flights, max(flight) AS latest "
+				   "FROM flights GROUP BY branch ORDER BY branch", ""));
+}
+
+json_t *
+db_job_history_json(struct db *db, const char *branch, const char *job, const char *host,
+		    long limit)
+{
+	return rows_json(db, query(db,
+		"SELECT j.flight, f.branch, f.blessing, j.job, j.status, j.host, j.started, j.finished, "
+		"(SELECT s.testid FROM steps s WHERE s.flight = j.flight AND s.job = j.job AND "
+		" s.status IN ('fail','broken') ORDER BY s.stepno LIMIT 1) AS failing_step, "
+		"(SELECT group_concat(substr(r.name, 10) || '=' || r.value, ' ') FROM "
+		" (SELECT name, value FROM runvars WHERE flight = j.flight AND job = j.job AND "
+		"  name GLOB 'revision_*' ORDER BY name) r) AS revisions "
+		"FROM jobs j JOIN flights f USING (flight) "
+		"WHERE (?1 IS NULL OR (f.branch = ?1 AND j.job = ?2)) AND (?3 IS NULL OR j.host = ?3) "
+		"ORDER BY j.flight DESC LIMIT ?4", "sssi", branch, job, host, limit));
+}
+
+json_t *
+db_metric_series_json(struct db *db, const char *branch)
+{
+	return rows_json(db, query(db,
+		"SELECT m.flight, m.job, s.testid AS step, s.status, m.metric, m.value, m.unit "
+		"FROM measurements m JOIN steps s USING (flight, job, stepno) "
+		"JOIN flights f ON f.flight = m.flight "
+		"WHERE f.branch = ? AND f.blessing = 'real' "
+		"ORDER BY m.job, m.metric, m.flight, m.id", "s", branch));
+}
+
+int
+db_job_neighbours(struct db *db, const char *branch, long flight, const char *job,
+		  long *prev, long *next)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*prev = *next = 0;
+	st = query(db, "SELECT "
+		   "(SELECT max(f.flight) FROM flights f JOIN jobs j USING (flight) "
+		   " WHERE f.branch = ?1 AND j.job = ?2 AND f.flight < ?3), "
+		   "(SELECT min(f.flight) FROM flights f JOIN jobs j USING (flight) "
+		   " WHERE f.branch = ?1 AND j.job = ?2 AND f.flight > ?3)", "ssi",
+		   branch, job, flight);
+	if (!st)
+		return -1;
+	rc = step_row(db, st);
+	if (rc > 0) {
+		*prev = (long)sqlite3_column_int64(st, 0);
+		*next = (long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+long
+db_data_version(struct db *db)
+{
+	sqlite3_stmt *st = query(db, "PRAGMA data_version", "");
+	long v = -1;
+
+	if (!st)
+		return -1;
+	if (step_row(db, st) > 0)
+		v = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+db_catalog_uses(struct db *db, const char *sha256, struct db_catalog_use **out, int *count)
+{
+	sqlite3_stmt *st = query(db,
+		"SELECT a.flight, a.job, j.status, f.branch, 0 FROM artifacts a "
+		"JOIN jobs j ON j.flight = a.flight AND j.job = a.job "
+		"JOIN flights f ON f.flight = a.flight "
+		"WHERE a.sha256 = ? AND a.kind = 'catalog' "
+		"UNION ALL "
+		"SELECT r.flight, r.job, j.status, f.branch, 1 FROM runvars r "
+		"JOIN jobs j ON j.flight = r.flight AND j.job = r.job "
+		"JOIN flights f ON f.flight = r.flight "
+		"WHERE r.name = 'installed_catalog' AND r.value = ? "
+		"ORDER BY 1, 5, 2", "ss", sha256, sha256);
+	struct db_catalog_use *u = NULL;
+	int n = 0, rc;
+
+	*out = NULL;
+	*count = 0;
+	if (!st)
+		return -1;
+	while ((rc = step_row(db, st)) > 0) {
+		u = grow(u, n, sizeof(*u));
+		u[n].flight = (long)sqlite3_column_int64(st, 0);
+		u[n].job = col_text(st, 1);
+		u[n].status = col_text(st, 2);
+		u[n].branch = col_text(st, 3);
+		u[n].tested = sqlite3_column_int(st, 4);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		db_catalog_uses_free(u, n);
+		return -1;
+	}
+	*out = u;
+	*count = n;
+	return 0;
+}
+
+void
+db_catalog_uses_free(struct db_catalog_use *u, int count)
+{
+	int i;
+
+	for (i = 0; i < count; i++) {
+		free(u[i].job);
+		free(u[i].status);
+		free(u[i].branch);
+	}
+	free(u);
 }

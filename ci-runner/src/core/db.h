@@ -203,6 +203,7 @@ struct db_flight_info {
 	long created;
 	long started;		/* 0 when not started */
 	long finished;		/* 0 when not finished */
+	long retry_of;		/* the flight a real-retry flight retries, else 0 */
 };
 /* 0, or -1 (reported; "no flight N" included). */
 int db_flight_info(struct db *db, long flight, struct db_flight_info *out);
@@ -245,8 +246,9 @@ long db_step_last_result(struct db *db, const char *branch, long before, const c
 long db_step_last_pass(struct db *db, const char *branch, long before, const char *job,
 		       const char *testid);
 /*
- * The latest other real flight of branch in which the step passed and whose
- * job had the same revisions as in flight (at least one): 0 none, -1.
+ * The latest other real (or real-retry) flight of branch in which the step
+ * passed and whose job had the same revisions as in flight (at least one):
+ * 0 none, -1.
  */
 long db_step_pass_same_revisions(struct db *db, const char *branch, long flight,
 				 const char *job, const char *testid);
@@ -407,5 +409,158 @@ struct db_push_target {
 int db_push_target(struct db *db, const char *branch, long flight, const char *tree,
 		   struct db_push_target *out);
 void db_push_target_release(struct db_push_target *t);
+
+/*
+ * Retry flights. db_flight_retry_create makes, in one transaction, a
+ * flight of blessing real-retry linked to from (retry_of) holding the jobs
+ * named in jobs_json (a JSON array of names) and those they need, queued,
+ * with their steps and the runvars set at creation: its number, or -1.
+ */
+long db_flight_retry_create(struct db *db, long from, const char *jobs_json);
+/* The latest retry flight of flight: 0 none, -1. */
+long db_flight_retry(struct db *db, long flight);
+/*
+ * How often the step failed in a real flight of branch (up to flight) and
+ * passed in its retry: the step's flakiness count, or -1.
+ */
+long db_step_flaky_count(struct db *db, const char *branch, long flight, const char *job,
+			 const char *testid);
+
+/*
+ * The flight of branch's latest gate advance before flight before, unless
+ * a force came after it: the tested revisions as they were when before
+ * was judged. 0 none, -1.
+ */
+long db_gate_advance_before(struct db *db, const char *branch, long before);
+
+/*
+ * The real flights of branch before flight before, newest first, at most
+ * limit: numbers and creation times (arrays the caller frees). 0 or -1.
+ */
+int db_real_flights_before(struct db *db, const char *branch, long before, int limit,
+			   long **flights, long **created, int *count);
+
+/*
+ * The service's triggers (migration 0008). A flight's origin: who asked
+ * (the Unix user, an API token's name, "poll", "github:USER", ...), which
+ * trigger (push, nightly, one-off) and, for push and nightly, the config's
+ * TREE/BRANCH it was made for. Set inside the creating transaction.
+ */
+int db_flight_set_origin(struct db *db, long flight, const char *requester,
+			 const char *triggered_by, const char *trigger_key);
+struct db_flight_origin {
+	char *requester;	/* each NULL when not recorded (flights before 0008) */
+	char *triggered_by;
+	char *trigger_key;
+};
+/* 0, or -1 (reported; "no flight N" included). */
+int db_flight_origin(struct db *db, long flight, struct db_flight_origin *out);
+void db_flight_origin_release(struct db_flight_origin *o);
+/*
+ * The newest flight of trigger and key when it is still wholly queued
+ * (never started, every job queued): 0 when it is not (or none), -1.
+ */
+long db_trigger_queued_flight(struct db *db, const char *triggered_by, const char *key);
+/* The newest flight of trigger and key with a job at tree's revision: 0 none, -1. */
+long db_trigger_flight_at(struct db *db, const char *triggered_by, const char *key,
+			  const char *tree, const char *revision);
+/*
+ * Coalescing: moves tree's revision (runvar revision_TREE of every job with
+ * a tree_TREE) of flight to revision, in one transaction, only while the
+ * flight is still wholly queued. 1 moved, 0 no longer queued, -1.
+ */
+int db_flight_move_revision(struct db *db, long flight, const char *tree,
+			    const char *revision);
+/*
+ * The finished flights of trigger and key whose jobs all passed, newest
+ * first, at most limit: *flights (caller frees). 0 or -1.
+ */
+int db_trigger_passed_flights(struct db *db, const char *triggered_by, const char *key,
+			      int limit, long **flights, int *count);
+/*
+ * A schedule's last handled slot (and its note, caller frees; note may be
+ * NULL): 1 with *last_fire, 0 never fired (0, NULL), -1.
+ */
+int db_trigger_last_fire(struct db *db, const char *name, long *last_fire, char **note);
+/* Records slot as handled (flight 0: none created) with a note; 0 or -1. */
+int db_trigger_fire_set(struct db *db, const char *name, long slot, long flight,
+			const char *note);
+
+/* pvci flight watch: a flight's jobs and steps as they stand. */
+struct db_watch_job {
+	char *job;
+	enum status status;
+	char *note;
+	long finished;		/* 0 when not finished */
+};
+struct db_watch_step {
+	char *job;
+	int stepno;
+	char *testid;
+	enum status status;
+	char *note;
+	long started;		/* 0 when not started */
+	long finished;		/* 0 when not finished */
+};
+struct db_watch {
+	long flight;
+	long created, started, finished;	/* 0 when not (yet) */
+	struct db_watch_job *jobs;	/* in recipe order */
+	int njobs;
+	struct db_watch_step *steps;	/* by job (recipe order), then step number */
+	int nsteps;
+};
+/* NULL (reported, "no flight N" included) on error. */
+struct db_watch *db_watch_read(struct db *db, long flight);
+void db_watch_free(struct db_watch *w);
+
+/*
+ * Pages and the JSON API (web/): read-only views, as arrays of row objects
+ * keyed by column name; NULL on error (reported).
+ */
+/* Every branch: branch, flights (how many), latest (flight). */
+json_t *db_branches_json(struct db *db);
+/*
+ * The job in the last `limit` flights of branch (host NULL) or on host
+ * (branch NULL), newest first: flight, branch, blessing, job, status, host,
+ * started, finished, failing_step (the first step that failed or broke),
+ * revisions ("TREE=REV ...").
+ */
+json_t *db_job_history_json(struct db *db, const char *branch, const char *job,
+			    const char *host, long limit);
+/*
+ * The measurements of branch's real flights, by job, metric and flight:
+ * flight, job, step, status (of that step), metric, value, unit.
+ */
+json_t *db_metric_series_json(struct db *db, const char *branch);
+/* The flights of branch before and after flight that have job (0: none); 0 or -1. */
+int db_job_neighbours(struct db *db, const char *branch, long flight, const char *job,
+		      long *prev, long *next);
+
+/*
+ * A number that changes whenever another connection has committed a change
+ * to the database since this one last looked (PRAGMA data_version): what
+ * the pages' cache is keyed on. -1 on error.
+ */
+long db_data_version(struct db *db);
+
+
+/*
+ * The jobs tied to the package catalog whose SHA-256 is sha256: the jobs
+ * that made it (an artifact of kind "catalog", tested 0) and the jobs that
+ * installed it (runvar installed_catalog, tested 1), oldest flight first,
+ * with their status and the flight's branch. 0 or -1; free with
+ * db_catalog_uses_free.
+ */
+struct db_catalog_use {
+	long flight;
+	char *job;
+	char *status;
+	char *branch;
+	int tested;
+};
+int db_catalog_uses(struct db *db, const char *sha256, struct db_catalog_use **out,
+		    int *count);
+void db_catalog_uses_free(struct db_catalog_use *u, int count);
 
 #endif

@@ -266,6 +266,24 @@ unfinished_job(struct db *db, long flight, int *err)
 	return what;
 }
 
+/* "retry flight M of flight is unfinished (...)" while its retry runs; NULL none. */
+static char *
+unfinished_retry(struct db *db, long flight, int *err)
+{
+	long retry = db_flight_retry(db, flight);
+	char *why, *what;
+
+	*err = retry < 0;
+	if (retry <= 0)
+		return NULL;
+	why = unfinished_job(db, retry, err);
+	if (!why)
+		return NULL;
+	what = xasprintf("its retry flight %ld is unfinished (%s)", retry, why);
+	free(why);
+	return what;
+}
+
 static int
 same_revisions(const struct db_revision *a, int na, const struct db_revision *b, int nb)
 {
@@ -449,6 +467,16 @@ gate_run(struct instance *inst, long flight, const struct allow_list *allow, FIL
 
 		say(out, "gate: branch '%s' not advanced: %s\n", fi.branch, msg);
 		free(msg);
+		free(why);
+		rc = GATE_HELD;
+		goto out;
+	}
+	/* Its regressed jobs run again: the retry's results are part of the verdict. */
+	why = unfinished_retry(db, flight, &err);
+	if (err)
+		goto out;
+	if (why) {
+		say(out, "gate: branch '%s' not advanced: %s\n", fi.branch, why);
 		free(why);
 		rc = GATE_HELD;
 		goto out;

@@ -26,6 +26,7 @@ struct row {
 	const struct db_measurement *m;		/* a performance finding's measurement */
 	struct metric_judgement mj;
 	int nhist;				/* flights its median is of */
+	long flaky;				/* a flaky step's flakiness count */
 };
 
 struct report {
@@ -48,6 +49,8 @@ struct report {
 	long same_since;		/* the first real flight of this flight's revisions */
 	long same_since_created;
 	int same_count;			/* real flights of them since (this one included) */
+	long retried_in;		/* the retry flight of this one, 0 none */
+	int tested_by_gate;		/* tested: the gate's last advance before it */
 };
 
 static void
@@ -69,6 +72,26 @@ report_release(struct report *r)
 	db_flight_info_release(&r->info);
 	db_flight_info_release(&r->that_info);
 	free(r->authors);
+}
+
+/* 1 when step s passed in the retry flight of flight, 0 when not, -1. */
+static int
+passed_on_retry(struct db *db, long flight, const struct db_step_result *s)
+{
+	struct db_step_result r;
+	long retry = db_flight_retry(db, flight);
+	int rc;
+
+	if (retry <= 0)
+		return retry < 0 ? -1 : 0;
+	rc = db_step_result_in(db, retry, s->job, s->testid, &r);
+	if (rc < 0)
+		return -1;
+	rc = rc == 2 && r.status == STATUS_PASS;
+	free(r.job);
+	free(r.testid);
+	free(r.note);
+	return rc;
 }
 
 /* Gathers what judge_step needs of a failed step's history. */
@@ -93,6 +116,17 @@ history(struct db *db, const struct report *r, const struct db_step_result *s,
 		in->base_has_step = rc == 2;
 		in->base_job_status = base.job_status;
 		in->base_status = base.status;
+		if (base.status == STATUS_FAIL && (rc = passed_on_retry(db, in->baseline, s)) < 0) {
+			free(base.note);
+			free(base.job);
+			free(base.testid);
+			return -1;
+		}
+		/* The baseline's flaky failure passed in its retry: a pass. */
+		if (base.status == STATUS_FAIL && rc == 1) {
+			in->base_job_status = STATUS_PASS;
+			in->base_status = STATUS_PASS;
+		}
 		/* The caller frees the note once the step is judged. */
 		in->base_note = base.note;
 		free(base.job);
@@ -152,6 +186,12 @@ judge_all(struct db *db, struct report *r, const struct report_opts *o)
 		row->j = judge_step(&in);
 		free((char *)in.base_note);
 		row->text = finding_text(&row->j);
+		if (row->j.finding == FINDING_PASS_IN) {
+			row->flaky = db_step_flaky_count(db, r->info.branch, r->info.flight, s->job,
+							 s->testid);
+			if (row->flaky < 0)
+				return -1;
+		}
 		if (row->j.blocks)
 			r->blocks = 1;
 		/* "That" is the newest baseline; a flaky pass elsewhere is none. */
@@ -319,6 +359,9 @@ report_failing_since(long first_fail, long opened, long now, int nflights)
 static char *
 baseline_why(const struct report *r)
 {
+	if (r->tested && r->tested_by_gate)
+		return xasprintf("flight %ld, whose revisions the push gate of branch '%s' last "
+				 "advanced to before this flight", r->tested, r->info.branch);
 	if (r->tested)
 		return xasprintf("flight %ld, the latest real flight of the tested revisions of "
 				 "branch '%s'", r->tested, r->info.branch);
@@ -340,8 +383,12 @@ print_rows(const struct report *r, FILE *out, const char *title, int (*pick)(con
 			continue;
 		if (!any++)
 			fprintf(out, "\n%s\n", title);
-		fprintf(out, " %-28s %2d %-20s %-10s %s\n", row->step->job, row->step->stepno,
+		fprintf(out, " %-28s %2d %-20s %-10s %s", row->step->job, row->step->stepno,
 			row->step->testid, status_name(row->step->status), row->text);
+		if (row->flaky > 0)
+			fprintf(out, " (flaky %ld time%s on %s)", row->flaky,
+				row->flaky == 1 ? "" : "s", r->info.branch);
+		fputc('\n', out);
 	}
 }
 
@@ -408,6 +455,12 @@ print_text(const struct report *r, const struct report_opts *o, FILE *out, long 
 		: r->nrows ? "Failures :-/ but no regressions." : "Perfect :-)");
 	fprintf(out, "Verdict: %s\nBaseline: %s\n", r->verdict, why);
 	free(why);
+	if (r->info.retry_of)
+		fprintf(out, "Retry of flight %ld: its regressed jobs, run again on the same "
+			"revisions.\n", r->info.retry_of);
+	if (r->retried_in)
+		fprintf(out, "Regressed jobs run again in flight %ld (real-retry): a step that "
+			"passed there is flaky, not a regression.\n", r->retried_in);
 	print_rows(r, out, "Tests which did not succeed and are blocking,\n"
 		   "including tests which could not be run:", pick_blocking);
 	print_rows(r, out, "Tests which are failing intermittently (not blocking):", pick_flaky);
@@ -552,6 +605,8 @@ print_json(const struct report *r, const struct report_opts *o, FILE *out, long 
 				"metric", row->m->metric, "value", row->m->value, "unit", row->m->unit,
 				"median", row->mj.median, "change", row->mj.change,
 				"flights", row->nhist));
+		if (row->j.finding == FINDING_PASS_IN)
+			json_object_set_new(f, "flaky_count", json_integer(row->flaky));
 		if (row->allow)
 			json_object_set_new(f, "allowed_by", entry_json(row->allow));
 		if (row->expired)
@@ -581,6 +636,10 @@ print_json(const struct report *r, const struct report_opts *o, FILE *out, long 
 	free(why);
 	if (!root)
 		return errorx("report of flight %ld: cannot build the JSON", r->info.flight);
+	json_object_set_new(root, "retry_of", r->info.retry_of ? json_integer(r->info.retry_of)
+								 : json_null());
+	json_object_set_new(root, "retried_in", r->retried_in ? json_integer(r->retried_in)
+								: json_null());
 	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', out);
 	json_decref(root);
@@ -710,36 +769,34 @@ revs_equal(const struct db_revision *a, int na, const struct db_revision *b, int
 static int
 same_since(struct db *db, struct report *r)
 {
-	json_t *list, *f;
-	size_t i;
+	long *flights, *created;
+	int i, n;
 
 	r->same_since = r->info.flight;
 	r->same_since_created = r->info.created;
 	r->same_count = !strcmp(r->info.blessing, "real");
-	list = db_flight_list_json(db, r->info.branch, SAME_SINCE_MAX);
-	if (!list)
+	if (db_real_flights_before(db, r->info.branch, r->info.flight, SAME_SINCE_MAX, &flights,
+				   &created, &n) < 0)
 		return -1;
-	json_array_foreach(list, i, f) {
-		long n = (long)json_integer_value(json_object_get(f, "flight"));
-		const char *blessing = json_string_value(json_object_get(f, "blessing"));
+	for (i = 0; i < n; i++) {
 		struct db_revision *revs;
 		int nrevs, same;
 
-		if (n >= r->info.flight || !blessing || strcmp(blessing, "real"))
-			continue;
-		if (db_flight_revisions(db, n, &revs, &nrevs) < 0) {
-			json_decref(list);
+		if (db_flight_revisions(db, flights[i], &revs, &nrevs) < 0) {
+			free(flights);
+			free(created);
 			return -1;
 		}
 		same = revs_equal(revs, nrevs, r->this_revs, r->nthis);
 		db_revisions_free(revs, nrevs);
 		if (!same)
 			break;
-		r->same_since = n;
-		r->same_since_created = (long)json_integer_value(json_object_get(f, "created"));
+		r->same_since = flights[i];
+		r->same_since_created = created[i];
 		r->same_count++;
 	}
-	json_decref(list);
+	free(flights);
+	free(created);
 	return 0;
 }
 
@@ -758,7 +815,14 @@ report_build(struct db *db, long flight, const struct report_opts *o, struct rep
 	    db_tested_revisions(db, r->info.branch, &tested_revs, &r->ntested_revs) < 0)
 		return -1;
 	db_revisions_free(tested_revs, r->ntested_revs);
-	r->tested = db_tested_flight(db, r->info.branch, flight);
+	/*
+	 * The last push before this flight: the same baseline whenever the
+	 * report is made, also after this flight advanced the gate itself.
+	 */
+	r->tested = db_gate_advance_before(db, r->info.branch, flight);
+	r->tested_by_gate = r->tested > 0;
+	if (r->tested == 0)
+		r->tested = db_tested_flight(db, r->info.branch, flight);
 	if (r->tested < 0)
 		return -1;
 	r->that = r->tested;
@@ -772,8 +836,47 @@ report_build(struct db *db, long flight, const struct report_opts *o, struct rep
 		return -1;
 	if (lookup_regressions(db, r) < 0)
 		return -1;
+	r->retried_in = db_flight_retry(db, flight);
+	if (r->retried_in < 0)
+		return -1;
 	r->verdict = verdict(r);
 	return 0;
+}
+
+int
+report_regressed_jobs(struct db *db, long flight, const struct report_opts *o,
+		      char **jobs_json)
+{
+	struct report_opts judge_only = *o;
+	struct report r;
+	json_t *jobs = json_array();
+	int i, rc = -1;
+
+	*jobs_json = NULL;
+	/* Judged, not recorded: the retry may yet show a regression is none. */
+	judge_only.record = 0;
+	if (report_build(db, flight, &judge_only, &r) < 0)
+		goto out;
+	for (i = 0; i < r.nrows; i++) {
+		const char *job = r.rows[i].step->job;
+		size_t k;
+		json_t *v;
+		int seen = 0;
+
+		if (r.rows[i].j.finding != FINDING_REGRESSION)
+			continue;
+		json_array_foreach(jobs, k, v)
+			seen |= !strcmp(json_string_value(v), job);
+		if (!seen)
+			json_array_append_new(jobs, json_string(job));
+	}
+	if (json_array_size(jobs))
+		*jobs_json = json_dumps(jobs, JSON_COMPACT);
+	rc = 0;
+out:
+	report_release(&r);
+	json_decref(jobs);
+	return rc;
 }
 
 int

@@ -34,6 +34,14 @@ struct report_opts {
 int report_flight(struct db *db, long flight, const struct report_opts *o, FILE *out);
 
 /*
+ * The jobs of flight with a step regression (REGR.), judged as o says but
+ * never recorded: *jobs_json a JSON array of their names (caller frees),
+ * NULL when none. 0 or -1 (reported).
+ */
+int report_regressed_jobs(struct db *db, long flight, const struct report_opts *o,
+			  char **jobs_json);
+
+/*
  * The flight's email: env gives From, To, Date, Message-ID and pushed; the
  * rest (subject, X-Pvci-* headers, the text report as body) comes from the
  * judged flight. o->format is ignored. Caller frees; NULL on error (reported).

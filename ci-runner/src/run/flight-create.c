@@ -134,7 +134,7 @@ set_tree_runvars(struct recipe *r, struct recipe_job *job, const char *branch)
 /* Writes the whole flight in one transaction: all of it or nothing. */
 static long
 insert_flight(struct instance *inst, struct recipe *r, const char *branch,
-	      const char *blessing)
+	      const char *blessing, const struct flight_create_opts *o)
 {
 	long flight;
 	int i, j, ordinal = 0;
@@ -170,6 +170,11 @@ insert_flight(struct instance *inst, struct recipe *r, const char *branch,
 					  job->runvars[j].value, 0) < 0)
 				goto fail;
 	}
+	if ((o->requester || o->trigger || o->trigger_key) &&
+	    db_flight_set_origin(inst->db, flight, o->requester, o->trigger, o->trigger_key) < 0)
+		goto fail;
+	if (o->in_transaction && o->in_transaction(inst->db, flight, o->in_transaction_arg) < 0)
+		goto fail;
 	if (db_commit(inst->db) < 0)
 		return -1;
 	return flight;
@@ -342,7 +347,7 @@ flight_create(struct instance *inst, const struct flight_create_opts *o)
 	/* --runvar overrides are checked against the steps as the recipe's own are. */
 	if (recipe_check(r, step_declaration) < 0)
 		goto out;
-	flight = insert_flight(inst, r, o->branch ? o->branch : r->branch, blessing);
+	flight = insert_flight(inst, r, o->branch ? o->branch : r->branch, blessing, o);
 out:
 	recipe_free(r);
 	return flight;

@@ -7,6 +7,7 @@
 #ifndef PVCI_FLIGHT_CREATE_H
 #define PVCI_FLIGHT_CREATE_H
 
+struct db;
 struct instance;
 
 /* --tree NAME=URL[#REV] */
@@ -32,6 +33,17 @@ struct flight_create_opts {
 	int ntrees;
 	const struct flight_runvar_opt *runvars;
 	int nrunvars;
+	/* The flight's origin (db_flight_set_origin); each may be NULL. */
+	const char *requester;	/* who asked: the Unix user, an API token's name, ... */
+	const char *trigger;	/* push, nightly, one-off */
+	const char *trigger_key;	/* the config's TREE/BRANCH for push and nightly */
+	/*
+	 * Called inside the creating transaction with the new flight's number
+	 * (a trigger records its state there, so that the flight and the state
+	 * are written together or not at all); -1 rolls everything back.
+	 */
+	int (*in_transaction)(struct db *db, long flight, void *arg);
+	void *in_transaction_arg;
 };
 
 /* 1 for real, adhoc, play and bisect. */

@@ -37,6 +37,7 @@ static const struct runvar_decl build_inputs[] = {
 	{ "build_type", 0, RUNVAR_NAME, 0, 0, "free or checked" },
 	{ "executor", 0, RUNVAR_NAME, 0, 0, "local or guest" },
 	{ "build_argv", 0, RUNVAR_ARGV, 0, 0, "the build command, a JSON argv" },
+	{ "build_network", 0, RUNVAR_INTEGER, 0, 1, "1: the build sandbox keeps the network" },
 	END
 };
 

@@ -19,6 +19,7 @@
 #include "keys.h"
 #include "layout.h"
 #include "log.h"
+#include "token.h"
 #include "util.h"
 
 #define KEY_BITS 3072
@@ -87,6 +88,24 @@ keys_paths_init(struct keys_paths *kp, const struct config *cfg, const char *hom
 	kp->pkcs11_module = v && *v ? xstrdup(v) : NULL;
 	v = config_str(cfg, "signing.timestamp_url");
 	kp->timestamp_url = v && *v ? xstrdup(v) : NULL;
+	kp->pkcs11 = strcmp(config_str(cfg, "keys.mode"), "pkcs11") == 0;
+	v = config_str(cfg, "keys.pkcs11_engine");
+	kp->pkcs11_engine = v && *v ? xstrdup(v) : NULL;
+	kp->token_label = xstrdup(config_str(cfg, "keys.token_label"));
+	kp->key_label = xstrdup(config_str(cfg, "keys.key_label"));
+	kp->pin_file = opt_path(cfg, home, "keys.pin_file");
+	kp->softhsm_conf = opt_path(cfg, home, "keys.softhsm_conf");
+	if (kp->pkcs11) {
+		free(kp->key);
+		kp->key = xasprintf("pkcs11:token=%s;object=%s;type=private",
+				    kp->token_label, kp->key_label);
+		free(kp->pkcs11_module);
+		kp->pkcs11_module = xstrdup(config_str(cfg, "keys.pkcs11_module"));
+	} else if (!keys_is_pkcs11(kp->key)) {
+		/* A key file: no token to manage. */
+		free(kp->softhsm_conf);
+		kp->softhsm_conf = NULL;
+	}
 }
 
 void
@@ -99,6 +118,11 @@ keys_paths_release(struct keys_paths *kp)
 	free(kp->chain);
 	free(kp->pkcs11_module);
 	free(kp->timestamp_url);
+	free(kp->pkcs11_engine);
+	free(kp->token_label);
+	free(kp->key_label);
+	free(kp->pin_file);
+	free(kp->softhsm_conf);
 	memset(kp, 0, sizeof(*kp));
 }
 
@@ -294,6 +318,138 @@ out:
 	EVP_PKEY_free(ca_key);
 	EVP_PKEY_free(cs_key);
 	return rc;
+}
+
+/*
+ * 1 when path is inside dir: both resolved, path through its nearest
+ * existing ancestor (the file and some folders may not exist yet).
+ */
+static int
+inside(const char *path, const char *dir)
+{
+	char *d = realpath(dir, NULL), *anc = xstrdup(path), *p = NULL, *slash;
+	int in = 0;
+
+	while (!p && (slash = strrchr(anc, '/')) != NULL) {
+		*slash = '\0';
+		p = realpath(*anc ? anc : "/", NULL);
+	}
+	if (d && p)
+		in = strncmp(p, d, strlen(d)) == 0 && (p[strlen(d)] == '/' || !p[strlen(d)]);
+	free(d);
+	free(p);
+	free(anc);
+	return in;
+}
+
+static int
+create_pkcs11(const struct keys_paths *kp, const char *home, int days, int force,
+	      const char *ca_key_out)
+{
+	const char *files[] = { kp->ca, kp->cert, kp->chain };
+	EVP_PKEY *ca_key = NULL, *cs_pub = NULL;
+	X509 *ca = NULL, *cs = NULL;
+	X509 *chain[2];
+	size_t i, existing = 0;
+	int rc = -1, present;
+
+	if (!kp->pin_file || !kp->token_label[0] || !kp->key_label[0])
+		return errorx("keys.pin_file, keys.token_label and keys.key_label must be set");
+	if (!name_is_valid(kp->token_label) || !name_is_valid(kp->key_label))
+		return errorx("token label '%s' and key label '%s' may hold only letters, "
+			      "digits, '.', '_' and '-'", kp->token_label, kp->key_label);
+	if (ca_key_out && inside(ca_key_out, home))
+		return errorx("'%s' is inside the instance '%s': the CA's private key must "
+			      "be kept elsewhere (or not at all: --no-keep-ca)", ca_key_out, home);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (!files[i])
+			return errorx("a signing.* path setting is empty");
+		existing += file_exists(files[i]);
+	}
+	present = token_key_present(kp);
+	if (present < 0)
+		return -1;
+	if (!force && existing == sizeof(files) / sizeof(files[0]) && present)
+		return 1;
+	/*
+	 * Certificates without the token's key were made for another key (an
+	 * instance in file mode before): they are public, so new ones replace
+	 * them; private key files are never touched, only pointed at.
+	 */
+	if (!force && existing && !present) {
+		log_warnx("'%s' was made for a key the token does not hold: new "
+			  "certificates replace it", kp->cert);
+		if (kp->ca_key && file_exists(kp->ca_key))
+			log_warnx("'%s' (a CA key in the instance, from keys.mode file) is no "
+				  "longer used: move it offline or delete it", kp->ca_key);
+		if (kp->cert) {
+			char *dir = xstrdup(kp->cert), *slash = strrchr(dir, '/');
+			char *old;
+
+			if (slash)
+				*slash = '\0';
+			old = path_join(dir, "codesign.key");
+			if (file_exists(old))
+				log_warnx("'%s' is no longer used: delete it", old);
+			free(old);
+			free(dir);
+		}
+	}
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (make_parent(files[i]) < 0)
+			return -1;
+	if ((kp->softhsm_conf && make_parent(kp->softhsm_conf) < 0) ||
+	    make_parent(kp->pin_file) < 0)
+		return -1;
+	if (token_provision(kp, force || existing == 0, &cs_pub) < 0)
+		return -1;
+	if (!(ca_key = make_key()))
+		goto out;
+	ca = make_cert("pvci test CA", ca_key, NULL, ca_key, days, 1);
+	if (!ca)
+		goto out;
+	cs = make_cert("pvci test code signing", cs_pub, ca, ca_key, days, 0);
+	if (!cs)
+		goto out;
+	chain[0] = cs;
+	chain[1] = ca;
+	if (ca_key_out && (make_parent(ca_key_out) < 0 || write_key(ca_key_out, ca_key) < 0))
+		goto out;
+	if (write_cert(kp->ca, &ca, 1) < 0 || write_cert(kp->cert, &cs, 1) < 0 ||
+	    write_cert(kp->chain, chain, 2) < 0)
+		goto out;
+	rc = 0;
+out:
+	X509_free(ca);
+	X509_free(cs);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(cs_pub);
+	return rc;
+}
+
+int
+keys_create_mode(const struct keys_paths *kp, const char *home, int days, int force,
+		 const char *ca_key_out)
+{
+	if (days < 1 || days > 36500)
+		return errorx("validity of %d days is out of range (1..36500)", days);
+	if (kp->pkcs11)
+		return create_pkcs11(kp, home, days, force, ca_key_out);
+	if (ca_key_out) {
+		struct keys_paths alt = *kp;
+
+		alt.ca_key = (char *)ca_key_out;
+		return keys_create(&alt, days, force);
+	}
+	return keys_create(kp, days, force);
+}
+
+EVP_PKEY *
+keys_load_signing_key(const struct keys_paths *kp)
+{
+	if (keys_is_pkcs11(kp->key))
+		return token_load_key(kp);
+	return keys_load_key(kp->key);
 }
 
 X509 *

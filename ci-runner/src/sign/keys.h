@@ -3,9 +3,11 @@
  * init" makes with libcrypto, and what the sign step and "pvci verify" need
  * to know about certificates (subject, fingerprint, expiry).
  *
- * Private keys are written mode 0600 and never printed or logged. A
- * deployment may point signing.key at a PKCS#11 URI ("pkcs11:...") instead
- * of a file; such keys are loaded through OSSL_STORE.
+ * Private keys are written mode 0600 and never printed or logged. With
+ * keys.mode pkcs11 (the default) the code-signing key lives in a PKCS#11
+ * token (token.h) and signing.key is ignored; keys.mode file keeps it in a
+ * file, or at a "pkcs11:" URI given as signing.key, which is then used
+ * through the token's engine too.
  */
 #ifndef PVCI_KEYS_H
 #define PVCI_KEYS_H
@@ -25,6 +27,13 @@ struct keys_paths {
 	char *chain;		/* signing.chain */
 	char *pkcs11_module;	/* signing.pkcs11_module, or NULL */
 	char *timestamp_url;	/* signing.timestamp_url, or NULL */
+	/* keys.* (the token); key is then "pkcs11:token=...;object=...;type=private". */
+	int pkcs11;		/* keys.mode is pkcs11 */
+	char *pkcs11_engine;	/* keys.pkcs11_engine; NULL: OpenSSL's engine "pkcs11" */
+	char *token_label;	/* keys.token_label */
+	char *key_label;	/* keys.key_label */
+	char *pin_file;		/* keys.pin_file, resolved */
+	char *softhsm_conf;	/* keys.softhsm_conf, resolved; NULL: not SoftHSM */
 };
 
 /*
@@ -46,6 +55,19 @@ int keys_is_pkcs11(const char *key);
  * and a partial one refused (-1, naming the file).
  */
 int keys_create(const struct keys_paths *kp, int days, int force);
+
+/*
+ * As keys_create for either mode. pkcs11: the signing key is made in the
+ * token (see token.h), the certificates are written, and the CA's private
+ * key goes to ca_key_out (0600; must be outside home) or nowhere (NULL).
+ * file: as keys_create, the CA key at ca_key_out when given, else
+ * signing.ca_key.
+ */
+int keys_create_mode(const struct keys_paths *kp, const char *home, int days, int force,
+		     const char *ca_key_out);
+
+/* The code-signing private key, from its file or through the token. */
+struct evp_pkey_st *keys_load_signing_key(const struct keys_paths *kp);
 
 struct keys_info {
 	char *subject;		/* RFC 2253, e.g. "CN=pvci test CA,O=pvci" */

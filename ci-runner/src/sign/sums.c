@@ -160,12 +160,11 @@ out:
 }
 
 int
-sums_sign(const char *data_path, const char *cert_path, const char *key,
-	  const char *chain_path, const char *sig_path)
+sums_sign_pkey(const char *data_path, const char *cert_path, struct evp_pkey_st *pkey,
+	       const char *chain_path, const char *sig_path)
 {
 	STACK_OF(X509) *chain = NULL;
 	CMS_ContentInfo *cms = NULL;
-	EVP_PKEY *pkey = NULL;
 	BIO *data = NULL, *out = NULL;
 	X509 *cert;
 	int rc = -1;
@@ -173,8 +172,6 @@ sums_sign(const char *data_path, const char *cert_path, const char *key,
 	cert = keys_load_cert(cert_path);
 	if (!cert)
 		return -1;
-	if (!(pkey = keys_load_key(key)))
-		goto done;
 	if (chain_path) {
 		STACK_OF(X509) *all = keys_load_certs(chain_path);
 		int i;
@@ -217,18 +214,31 @@ done:
 	BIO_free(data);
 	CMS_ContentInfo_free(cms);
 	sk_X509_pop_free(chain, X509_free);
-	EVP_PKEY_free(pkey);
 	X509_free(cert);
 	return rc;
 }
 
 int
-sums_verify(const char *data_path, const char *sig_path, const char *ca_path, char **why)
+sums_sign(const char *data_path, const char *cert_path, const char *key,
+	  const char *chain_path, const char *sig_path)
+{
+	EVP_PKEY *pkey = keys_load_key(key);
+	int rc;
+
+	if (!pkey)
+		return -1;
+	rc = sums_sign_pkey(data_path, cert_path, pkey, chain_path, sig_path);
+	EVP_PKEY_free(pkey);
+	return rc;
+}
+
+/* Checks a detached signature read from sig over data; sig_path names it. */
+static int
+verify_bios(BIO *data, BIO *sig, const char *sig_path, const char *ca_path, char **why)
 {
 	CMS_ContentInfo *cms = NULL;
 	STACK_OF(X509) *cas = NULL;
 	X509_STORE *store = NULL;
-	BIO *data = NULL, *sig = NULL;
 	int i, rc = -1;
 
 	*why = NULL;
@@ -242,12 +252,6 @@ sums_verify(const char *data_path, const char *sig_path, const char *ca_path, ch
 	 * "openssl cms -verify -purpose any" does, instead of S/MIME signing.
 	 */
 	X509_STORE_set_purpose(store, X509_PURPOSE_ANY);
-	sig = BIO_new_file(sig_path, "rb");
-	data = BIO_new_file(data_path, "rb");
-	if (!sig || !data) {
-		errorx("cannot open '%s': %s", sig ? data_path : sig_path, keys_ssl_reason());
-		goto done;
-	}
 	cms = d2i_CMS_bio(sig, NULL);
 	if (!cms) {
 		*why = xasprintf("'%s' is not a DER CMS signature: %s", sig_path, keys_ssl_reason());
@@ -261,10 +265,44 @@ sums_verify(const char *data_path, const char *sig_path, const char *ca_path, ch
 	}
 	rc = 0;
 done:
-	BIO_free(sig);
-	BIO_free(data);
 	CMS_ContentInfo_free(cms);
 	X509_STORE_free(store);
 	sk_X509_pop_free(cas, X509_free);
+	return rc;
+}
+
+int
+sums_verify(const char *data_path, const char *sig_path, const char *ca_path, char **why)
+{
+	BIO *data = BIO_new_file(data_path, "rb"), *sig = BIO_new_file(sig_path, "rb");
+	int rc;
+
+	*why = NULL;
+	if (!sig || !data) {
+		errorx("cannot open '%s': %s", sig ? data_path : sig_path, keys_ssl_reason());
+		BIO_free(sig);
+		BIO_free(data);
+		return -1;
+	}
+	rc = verify_bios(data, sig, sig_path, ca_path, why);
+	BIO_free(sig);
+	BIO_free(data);
+	return rc;
+}
+
+int
+sums_verify_mem(const void *data, size_t len, const void *sig, size_t siglen,
+		const char *sig_name, const char *ca_path, char **why)
+{
+	BIO *d = BIO_new_mem_buf(data, (int)len), *s = BIO_new_mem_buf(sig, (int)siglen);
+	int rc = -1;
+
+	*why = NULL;
+	if (d && s && len <= 0x7fffffff && siglen <= 0x7fffffff)
+		rc = verify_bios(d, s, sig_name, ca_path, why);
+	else
+		errorx("cannot check '%s': out of memory or too big", sig_name);
+	BIO_free(d);
+	BIO_free(s);
 	return rc;
 }

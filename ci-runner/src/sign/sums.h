@@ -44,6 +44,10 @@ int sums_write(const char *dir, const char *const *names, int count);
  */
 int sums_sign(const char *data_path, const char *cert_path, const char *key,
 	      const char *chain_path, const char *sig_path);
+/* The same with a key already loaded (an EVP_PKEY, e.g. from the token). */
+struct evp_pkey_st;
+int sums_sign_pkey(const char *data_path, const char *cert_path, struct evp_pkey_st *pkey,
+		   const char *chain_path, const char *sig_path);
 
 /*
  * Checks the detached signature sig_path over data_path against the CA
@@ -52,5 +56,8 @@ int sums_sign(const char *data_path, const char *cert_path, const char *key,
  */
 int sums_verify(const char *data_path, const char *sig_path, const char *ca_path,
 		char **why);
+/* The same over bytes in memory; sig_name names the signature in messages. */
+int sums_verify_mem(const void *data, size_t len, const void *sig, size_t siglen,
+		    const char *sig_name, const char *ca_path, char **why);
 
 #endif

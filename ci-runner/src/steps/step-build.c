@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -149,8 +150,14 @@ stamp_inf_file(struct step_ctx *ctx, const char *path, const char *date, const c
 {
 	char *text, *out;
 	size_t len, outlen;
+	struct stat st;
 	int rc;
 
+	/* The tree is hostile: a symlinked INF could point anywhere pvci can read. */
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		step_log(ctx, "INF '%s' is missing or not a regular file (a symlink?)", path);
+		return -1;
+	}
 	text = read_file(path, 4 * 1024 * 1024, &len);
 	if (!text) {
 		step_log(ctx, "cannot read INF '%s' to stamp it", path);
@@ -206,6 +213,8 @@ collect(struct step_ctx *ctx, const struct build_executor *ex, const struct buil
 			step_log(ctx, "cannot collect '%s'%s", o->file,
 				 errno == ENOSPC ? ": the disk is full" : "");
 			st = STEP_BROKEN;
+		} else if (rc == 2) {
+			st = STEP_FAIL;
 		} else if (rc > 0 && !o->optional) {
 			step_log(ctx, "the build produced no '%s'", o->file);
 			st = STEP_FAIL;
@@ -405,6 +414,11 @@ step_build(struct step_ctx *ctx)
 	job.env = (const char *const *)env;
 	job.tools = (const char *const *)d->tools;
 	job.timeout = 0;
+	job.out_root = out;
+	s = step_runvar(ctx, "build_network");
+	job.network = s && !strcmp(s, "1");
+	if (job.network)
+		step_log(ctx, "the recipe gives the build the network (build_network=1)");
 	step_log(ctx, "executor '%s'", ex->name);
 	if ((st = ex->prepare(ctx, &job)) != STEP_PASS)
 		goto release;

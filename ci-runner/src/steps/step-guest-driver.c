@@ -7,7 +7,9 @@
  *
  * Reads runvars: buildjob (required), image, guest_boot_id; of the build
  * job: built_version.
- * Sets runvars: installed_version.
+ * Sets runvars: installed_version; installed_catalog, the SHA-256 of the
+ * catalog (catalog.h) computed from the very bytes of the ISO installed, so
+ * that "pvci verify --history" can tell which flights tested a package.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include "steps.h"
 #include "toolstack.h"
 #include "util.h"
+#include "verify.h"
 
 /* Logs the installed driver services, for the reader; failing to list them is no failure. */
 static void
@@ -63,6 +66,15 @@ step_driver_install(struct step_ctx *ctx)
 		goto out;
 	}
 	step_log(ctx, "installing '%s' (version %s, from job '%s')", iso, built, buildjob);
+	{
+		char hex[65];
+
+		if (verify_catalog(iso, hex, NULL, step_log_fd(ctx)) < 0 ||
+		    step_set_runvar(ctx, "installed_catalog", hex) < 0) {
+			step_log(ctx, "cannot record the catalog of '%s'", iso);
+			goto out;
+		}
+	}
 	if (guest_attach(&g) < 0) {
 		rc = guest_verdict(&g);
 		goto out;

@@ -20,7 +20,9 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "catalog.h"
 #include "keys.h"
+#include "signer.h"
 #include "step.h"
 #include "steps.h"
 #include "sums.h"
@@ -111,7 +113,7 @@ static int
 check_keys(struct step_ctx *ctx, struct sign_state *ss)
 {
 	const char *need[] = { ss->kp.ca, ss->kp.cert, ss->kp.chain,
-			       keys_is_pkcs11(ss->kp.key) ? NULL : ss->kp.key };
+			       keys_is_pkcs11(ss->kp.key) ? ss->kp.pin_file : ss->kp.key };
 	long min_days = step_setting_int(ctx, "signing.min_validity_days");
 	const char *certs[] = { ss->kp.cert, ss->kp.ca };
 	size_t i;
@@ -152,115 +154,104 @@ check_keys(struct step_ctx *ctx, struct sign_state *ss)
 }
 
 static int
-osslsign(struct step_ctx *ctx, struct sign_state *ss, const char *in, const char *out,
-	 const char *desc)
-{
-	const char *argv[24];
-	int n = 0, rc;
-
-	argv[n++] = "osslsigncode";
-	argv[n++] = "sign";
-	argv[n++] = "-certs";
-	argv[n++] = ss->kp.chain;
-	if (keys_is_pkcs11(ss->kp.key) && ss->kp.pkcs11_module) {
-		argv[n++] = "-pkcs11module";
-		argv[n++] = ss->kp.pkcs11_module;
-	}
-	argv[n++] = "-key";
-	argv[n++] = ss->kp.key;
-	argv[n++] = "-h";
-	argv[n++] = "sha256";
-	argv[n++] = "-n";
-	argv[n++] = desc;
-	if (ss->kp.timestamp_url) {
-		argv[n++] = "-ts";
-		argv[n++] = ss->kp.timestamp_url;
-	}
-	argv[n++] = "-in";
-	argv[n++] = in;
-	argv[n++] = "-out";
-	argv[n++] = out;
-	argv[n] = NULL;
-	/* osslsigncode refuses to overwrite its output. */
-	unlink(out);
-	rc = step_run(ctx, argv, NULL, NULL, 0);
-	if (rc != 0) {
-		step_log(ctx, "cannot sign '%s' (osslsigncode exit status %d)", in, rc);
-		return -1;
-	}
-	{
-		const char *vargv[] = { "osslsigncode", "verify", "-CAfile", ss->kp.ca,
-					"-in", out, NULL };
-
-		rc = step_run(ctx, vargv, NULL, NULL, 0);
-	}
-	if (rc != 0) {
-		step_log(ctx, "signed '%s' does not verify against CA '%s' (exit status %d)",
-			 out, ss->kp.ca, rc);
-		return -1;
-	}
-	step_log(ctx, "signed and verified '%s'", out);
-	return 0;
-}
-
-static int
 cmp_files(const void *a, const void *b)
 {
 	return strcmp(((const struct signed_file *)a)->name,
 		      ((const struct signed_file *)b)->name);
 }
 
-/* Signs or copies each output into the package directory. */
+/*
+ * Signs or copies each output into the package directory. The images to
+ * sign go by name to the signing process (signer.h), which takes them from
+ * the build's output folder itself; this step never touches the key.
+ */
 static enum step_status
 stage_package(struct step_ctx *ctx, struct sign_state *ss, json_t *info)
 {
 	const char *driver = json_string_value(json_object_get(info, "driver"));
 	json_t *files = json_object_get(info, "files"), *f;
 	char *desc = xasprintf("%s (pvci)", driver ? driver : "driver");
+	const char **to_sign = xcalloc(json_array_size(files) + 1, sizeof(char *));
+	char *src_dir = NULL;
+	enum step_status st = STEP_BROKEN;
+	int nsign = 0;
 	size_t i;
 
 	json_array_foreach(files, i, f) {
 		const char *name = json_string_value(json_object_get(f, "name"));
 		const char *kind = json_string_value(json_object_get(f, "kind"));
 		const char *path = json_string_value(json_object_get(f, "path"));
+		const char *slash = path ? strrchr(path, '/') : NULL;
 		char *dst;
-		int rc;
+		int rc = 0;
 
-		if (!name || !kind || !path || !name_is_valid(name)) {
+		if (!name || !kind || !path || !name_is_valid(name) || !slash ||
+		    strcmp(slash + 1, name) != 0) {
 			step_log(ctx, "bad entry %zu in build-info", i);
-			free(desc);
-			return STEP_BROKEN;
+			goto out;
+		}
+		/* Every output comes from one folder: the build's. */
+		if (!src_dir) {
+			src_dir = xasprintf("%.*s", (int)(slash - path), path);
+		} else if (strlen(src_dir) != (size_t)(slash - path) ||
+			   strncmp(src_dir, path, (size_t)(slash - path)) != 0) {
+			step_log(ctx, "build-info entry '%s' is outside the build's output "
+				 "folder '%s'", path, src_dir);
+			goto out;
 		}
 		/* Symbols stay with the build job; the package is what installs. */
 		if (!strcmp(kind, "pdb"))
 			continue;
-		dst = path_join(ss->pkg_dir, name);
-		if (verify_is_signable(name))
-			rc = osslsign(ctx, ss, path, dst, desc);
-		else
+		if (verify_is_signable(name)) {
+			to_sign[nsign++] = json_string_value(json_object_get(f, "name"));
+		} else {
+			dst = path_join(ss->pkg_dir, name);
 			rc = copy_file(path, dst, 0644);
-		if (rc < 0) {
 			free(dst);
-			free(desc);
-			return STEP_BROKEN;
 		}
-		free(dst);
+		if (rc < 0)
+			goto out;
 		add_file(ss, name, kind);
 	}
-	free(desc);
+	if (nsign > 0) {
+		char *work = path_join(step_work_dir(ctx), "sign");
+
+		step_log(ctx, "signing %d file%s of '%s' in the signing process", nsign,
+			 nsign == 1 ? "" : "s", src_dir);
+		int rc = signer_sign_files(&ss->kp, src_dir, to_sign, nsign, ss->pkg_dir, work,
+					   desc, step_log_fd(ctx));
+
+		if (rc == -2) {
+			step_log(ctx, "the signing process refused the build's outputs (above): "
+				 "the build is wrong");
+			st = STEP_FAIL;
+		} else if (rc < 0) {
+			step_log(ctx, "the signing process failed (its messages are above)");
+		}
+		if (rc < 0) {
+			free(work);
+			goto out;
+		}
+		free(work);
+	}
 	{
 		char *ca = path_join(ss->pkg_dir, "ca.pem");
 
 		if (copy_file(ss->kp.ca, ca, 0644) < 0) {
 			free(ca);
-			return STEP_BROKEN;
+			goto out;
 		}
 		free(ca);
 		add_file(ss, "ca.pem", "ca");
 	}
 	if (ss->nfiles > 0)
 		qsort(ss->files, (size_t)ss->nfiles, sizeof(*ss->files), cmp_files);
-	return STEP_PASS;
+	st = STEP_PASS;
+out:
+	free(to_sign);
+	free(src_dir);
+	free(desc);
+	return st;
 }
 
 /* SHA256SUMS over names in dir, and its detached CMS signature. */
@@ -273,9 +264,8 @@ write_sums(struct step_ctx *ctx, struct sign_state *ss, const char *dir,
 	int rc = -1;
 
 	/* Both report their own errors, to the step log too. */
-	(void)ctx;
 	if (sums_write(dir, names, n) == 0 &&
-	    sums_sign(sums, ss->kp.cert, ss->kp.key, ss->kp.chain, sig) == 0)
+	    signer_sign_cms(&ss->kp, sums, sig, step_log_fd(ctx)) == 0)
 		rc = 0;
 	free(sums);
 	free(sig);
@@ -380,6 +370,57 @@ out:
 	return rc;
 }
 
+/*
+ * The package's catalog (catalog.h) at artifacts/F/J/BASE.catalog.csv,
+ * signed with the CMS key into BASE.catalog.csv.p7s; both recorded, and
+ * the catalog's SHA-256 set as runvar catalog_sha256.
+ */
+static int
+write_catalog(struct step_ctx *ctx, struct sign_state *ss)
+{
+	struct catalog_entry *e = xcalloc((size_t)ss->nfiles + 1, sizeof(*e));
+	char *csv = xasprintf("%s/%s.catalog.csv", step_artifacts_dir(ctx), ss->base);
+	char *sig = xasprintf("%s.p7s", csv), *text = NULL, hex[65];
+	int i, n = 0, rc = -1;
+	size_t len;
+
+	for (i = 0; i < ss->nfiles; i++) {
+		char *p = path_join(ss->pkg_dir, ss->files[i].name);
+		off_t size;
+		int bad;
+
+		if (catalog_skips(ss->files[i].name)) {
+			free(p);
+			continue;
+		}
+		e[n].name = ss->files[i].name;
+		bad = sha256_file(p, e[n].sha256, &size) < 0 ||
+		      (verify_is_signable(e[n].name) &&
+		       catalog_authenticode(p, e[n].authenticode, step_log_fd(ctx)) < 0);
+		e[n].size = (long long)size;
+		free(p);
+		if (bad)
+			goto out;
+		n++;
+	}
+	text = catalog_text(e, n, &len);
+	if (write_file_atomic(csv, text, len, 0644) < 0 ||
+	    signer_sign_cms(&ss->kp, csv, sig, step_log_fd(ctx)) < 0 ||
+	    sha256_file(csv, hex, NULL) < 0 ||
+	    step_add_artifact(ctx, csv, "catalog") < 0 ||
+	    step_add_artifact(ctx, sig, "catalog-sig") < 0 ||
+	    step_set_runvar(ctx, "catalog_sha256", hex) < 0)
+		goto out;
+	step_log(ctx, "catalog '%s' (sha256 %s), signed", csv, hex);
+	rc = 0;
+out:
+	free(text);
+	free(csv);
+	free(sig);
+	free(e);
+	return rc;
+}
+
 /* Checks what was made, as "pvci verify" will; the lines go to the step log. */
 static int
 self_check(struct step_ctx *ctx, struct sign_state *ss, const char *path)
@@ -443,7 +484,8 @@ step_sign(struct step_ctx *ctx)
 	names = xcalloc((size_t)ss.nfiles + 1, sizeof(char *));
 	for (i = 0; i < ss.nfiles; i++)
 		names[i] = ss.files[i].name;
-	if (write_sums(ctx, &ss, ss.pkg_dir, names, ss.nfiles) < 0)
+	if (write_sums(ctx, &ss, ss.pkg_dir, names, ss.nfiles) < 0 ||
+	    write_catalog(ctx, &ss) < 0)
 		goto out;
 
 	tarname = xasprintf("%s.tar", ss.base);

@@ -2,14 +2,16 @@
 # run steps that pass or fail on demand, and real flights of it.
 #
 # Step X of the recipe fails with exit status N while the file
-# $PVCI_FAIL_DIR/X holds N (fail X N / pass X); broken_arg JOB X is the
+# $PVCI_FAIL_DIR/X holds N (fail X N / pass X; fail_once X N: the next run
+# of X only); broken_arg JOB X is the
 # flight create option that makes it broken (its command cannot start).
 export PVCI_FAIL_DIR="$TEST_DIR/fail"
 mkdir -p "$PVCI_FAIL_DIR"
 
-# step_cmd X: the runvar value of step X's command.
+# step_cmd X: the runvar value of step X's command. A file holding "N once"
+# fails it once (the file goes then).
 step_cmd() {
-	printf '["sh", "-c", "test ! -e \\"$PVCI_FAIL_DIR/%s\\" || exit $(cat \\"$PVCI_FAIL_DIR/%s\\")"]' "$1" "$1"
+	printf '["sh", "-c", "f=\\"$PVCI_FAIL_DIR/%s\\"; if test -e \\"$f\\"; then read -r s once <\\"$f\\"; test -z \\"$once\\" || rm -f \\"$f\\"; exit $s; fi"]' "$1"
 }
 
 # write_recipe FILE JOBSPEC...: JOBSPEC is NAME:STEP,STEP[:NEEDS].
@@ -47,6 +49,7 @@ write_recipe() {
 }
 
 fail() { echo "${2:-1}" >"$PVCI_FAIL_DIR/$1"; }
+fail_once() { echo "${2:-1} once" >"$PVCI_FAIL_DIR/$1"; }
 pass() { rm -f "$PVCI_FAIL_DIR/$1"; }
 broken_arg() { echo "--runvar=$1:cmd_$2=[\"/nonexistent/$2\"]"; }
 
@@ -77,4 +80,11 @@ finding() {
 	shift 3
 	pvci report "$f" --format json "$@" | jq -r --arg j "$job" --arg s "$step" \
 		'.findings[] | select(.job == $j and .step == $s) | "\(.finding) \(.text) \(.blocks)"'
+}
+
+# no_retries: a regression is not run again in a real-retry flight (tests
+# whose flight numbers and lists do not expect the retries).
+no_retries() {
+	jq '.verdicts.retry_regressions = false' "$PVCI_HOME/config.json" >"$PVCI_HOME/config.json.new" &&
+		mv "$PVCI_HOME/config.json.new" "$PVCI_HOME/config.json"
 }

@@ -49,7 +49,7 @@ check "the INF DriverVer is dated from the commit" \
 	grep -q "^DriverVer=03/05/2024,9.1.0.$f" "$art/signed/pvcifix.inf"
 is "artifact kinds recorded" \
 	"$(jq -r '[.artifacts[].kind] | unique | join(",")' <<<"$json")" \
-	"build-info,ca,inf,iso,package,sums,sums-sig,sys"
+	"build-info,ca,catalog,catalog-sig,inf,iso,package,sums,sums-sig,sys"
 
 tar="$art/pvcifix-9.1.0.$f.tar"
 iso="$art/pvcifix-9.1.0.$f.iso"

@@ -1,9 +1,11 @@
 #!/bin/bash
 # pvci keys init/show: a CA and a code-signing certificate, private keys
-# 0600 and never printed, kept unless --force.
+# 0600 and never printed, kept unless --force. This is the plain key file
+# mode (keys.mode file, a throwaway instance); the token mode is t0601.
 . "$(dirname "$0")/lib.sh"
 plan 11
 init_instance
+jq '.keys.mode = "file"' "$PVCI_HOME/config.json" >"$TEST_DIR/c" && mv "$TEST_DIR/c" "$PVCI_HOME/config.json"
 
 out=$(pvci keys init --days 30 2>&1)
 check "keys init makes five files" test -s "$PVCI_HOME/keys/ca.pem" -a -s "$PVCI_HOME/keys/ca.key" \
