@@ -26,6 +26,7 @@
 #include "step.h"
 #include "steps.h"
 #include "sums.h"
+#include "token.h"
 #include "util.h"
 #include "verify.h"
 
@@ -126,13 +127,17 @@ check_keys(struct step_ctx *ctx, struct sign_state *ss)
 		}
 	}
 	/*
-	 * A key file that is there but cannot be read (cut, corrupt, a disk
-	 * error) is said here, by name and reason, rather than by osslsigncode
-	 * half-way through the package.
+	 * A key that cannot be had (a key file cut or corrupt, a token gone
+	 * or refusing its PIN) is said here, by name and reason, rather than
+	 * by osslsigncode half-way through the package.
 	 */
-	if (!keys_is_pkcs11(ss->kp.key)) {
-		EVP_PKEY *pkey = keys_load_key(ss->kp.key);
+	{
+		EVP_PKEY *pkey;
 
+		if (keys_is_pkcs11(ss->kp.key) && token_check(&ss->kp) < 0)
+			return -1;
+		pkey = keys_is_pkcs11(ss->kp.key) ? token_load_key(&ss->kp)
+						  : keys_load_key(ss->kp.key);
 		if (pkey == NULL)
 			return -1;
 		EVP_PKEY_free(pkey);
