@@ -127,6 +127,10 @@ bench: pvci
 kill-campaign: pvci
 	bench/kill-campaign
 
+# Every fuzz harness for 10 million executions (FUZZ_RUNS): figures, not a test.
+bench-fuzz:
+	bench/fuzz
+
 # What CI runs (.ci/run): deps, daemons, the test guest image, then check.
 test:
 	scripts/test.sh
@@ -152,43 +156,48 @@ install: pvci
 	if [ -f $(AGENT_EXE) ]; then install -m 0644 $(AGENT_EXE) \
 	  $(DESTDIR)$(PREFIX)/share/pvci/guest-images/windows/agent/pvci-agent.exe; fi
 
-# libFuzzer harnesses, one per parser of outside input; FUZZ_SECONDS each.
+# libFuzzer harnesses, one per parser of outside input; FUZZ_SECONDS each,
+# from the seeds in ci-runner/tests/fuzz/corpus/NAME (read only: what the
+# fuzzers find goes to FUZZ_DIR/corpus-NAME). Each harness is linked with the
+# sources it needs (FUZZ_SRCS_NAME).
 FUZZ_SECONDS ?= 60
+FUZZ_DIR     ?= build/fuzz
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-DPVCI_DATADIR='"/"' $(ALL_INCS)
+	-DPVCI_DATADIR='"/"' $(ALL_INCS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # sign/token.c includes <p11-kit/pkcs11.h> (the PKCS#11 API).
 FUZZ_CFLAGS += $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
-fuzz:
-	mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-recipe ci-runner/tests/fuzz/fuzz-recipe.c \
-	  $(foreach l,$(LAYERS),$(call layer_srcs,$(l))) $(LDLIBS)
-	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-agent ci-runner/tests/fuzz/fuzz-agent.c \
-	  $(SRC_DIR)/guest/agent-proto.c $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c -lcrypto
-	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-allow ci-runner/tests/fuzz/fuzz-allow.c \
-	  $(SRC_DIR)/report/allow.c $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c $(LDLIBS)
-	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-webhook ci-runner/tests/fuzz/fuzz-webhook.c \
-	  $(foreach l,$(LAYERS),$(call layer_srcs,$(l))) $(LDLIBS)
-	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-http ci-runner/tests/fuzz/fuzz-http.c \
-	  $(SRC_DIR)/web/http.c $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c $(LDLIBS)
-	mkdir -p build/fuzz/corpus-recipe build/fuzz/corpus-allow
-	printf '%s\n' '# allowed for now' 'win-* storage until=2030-01-31 reason="XSA fix"' \
-	  '!win-2022 *' >build/fuzz/corpus-allow/sample
-	cp flights/*.json build/fuzz/corpus-recipe/
-	build/fuzz/fuzz-recipe -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-recipe
-	build/fuzz/fuzz-agent -max_total_time=$(FUZZ_SECONDS)
-	build/fuzz/fuzz-allow -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-allow
-	build/fuzz/fuzz-webhook -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS)
-	build/fuzz/fuzz-http -max_total_time=$(FUZZ_SECONDS)
-	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-verify ci-runner/tests/fuzz/fuzz-verify.c \
-	  $(foreach l,$(LAYERS),$(call layer_srcs,$(l))) $(LDLIBS)
-	mkdir -p build/fuzz/corpus-verify
-	tar -cf build/fuzz/corpus-verify/sample.tar -C winpv-drivers/fixture pvcifix.inf Makefile
-	build/fuzz/fuzz-verify -close_fd_mask=2 -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-verify
+FUZZ_LIB            := $(SRC_DIR)/lib/util.c $(SRC_DIR)/lib/log.c
+FUZZERS             := recipe agent allow config sums stamp xl-list tool-output webhook verify http
+FUZZ_SRCS_recipe     = $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
+FUZZ_SRCS_agent      = $(SRC_DIR)/guest/agent-proto.c $(FUZZ_LIB)
+FUZZ_SRCS_allow      = $(SRC_DIR)/report/allow.c $(FUZZ_LIB)
+FUZZ_SRCS_config     = $(foreach l,core lib,$(call layer_srcs,$(l)))
+FUZZ_SRCS_sums       = $(foreach l,sign core lib,$(call layer_srcs,$(l)))
+FUZZ_SRCS_stamp      = $(SRC_DIR)/build/stamp.c $(FUZZ_LIB)
+FUZZ_SRCS_xl-list    = $(SRC_DIR)/toolstack/xl-list.c $(FUZZ_LIB)
+FUZZ_SRCS_tool-output = $(SRC_DIR)/steps/tool-output.c $(FUZZ_LIB)
+FUZZ_SRCS_webhook    = $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
+FUZZ_SRCS_verify     = $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
+FUZZ_SRCS_http       = $(SRC_DIR)/web/http.c $(FUZZ_LIB)
+
+$(FUZZ_DIR)/fuzz-%: ci-runner/tests/fuzz/fuzz-%.c $(HEADERS) $(wildcard $(SRC_DIR)/*/*.c)
+	@mkdir -p $(FUZZ_DIR)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(LDLIBS)
+
+fuzz-build: $(FUZZERS:%=$(FUZZ_DIR)/fuzz-%)
+
+fuzz: fuzz-build
+	for f in $(FUZZERS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus-$$f && \
+	  $(FUZZ_DIR)/fuzz-$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/crash-$$f- \
+	    $(FUZZ_DIR)/corpus-$$f ci-runner/tests/fuzz/corpus/$$f || exit 1; \
+	done
 
 clean:
 	rm -rf build pvci
 
-.PHONY: check-xen layer-cflags all check deps demo install clean units test fuzz bench kill-campaign
+.PHONY: check-xen layer-cflags all check deps demo install clean units test fuzz bench kill-campaign fuzz-build bench-fuzz
 
 # The Windows guest agent, cross-built with mingw-w64 from its own source and
 # the host's protocol layer (one implementation of the framing for both).

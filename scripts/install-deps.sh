@@ -15,6 +15,8 @@ tests="perl jq git procps sqlite3 file python3-aiosmtpd chromium nginx
  libnginx-mod-http-dav-ext openssh-server curl"
 # Benchmarks: wrk loads the web server.
 bench="wrk"
+# Fuzzing: clang's libFuzzer and sanitizers (make fuzz, the fuzz smoke test).
+fuzz="clang"
 # Build-and-sign stage: the fixture driver, Authenticode, installer ISOs.
 sign="gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64
  osslsigncode openssl xorriso tar"
@@ -31,7 +33,7 @@ keys="bubblewrap softhsm2 libengine-pkcs11-openssl opensc"
 windows="wine64 libxml2-utils"
 
 missing=""
-for p in $build $tests $bench $sign $guest $keys $windows; do
+for p in $build $tests $bench $sign $guest $keys $windows $fuzz; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed'; then
 		missing="$missing $p"
 	fi

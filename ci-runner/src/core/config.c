@@ -433,6 +433,25 @@ load_object(struct config *cfg, json_t *obj, const char *prefix, const char *pat
 	return 0;
 }
 
+/* The loaded root over the defaults; root is the caller's. */
+static struct config *
+config_from_json(json_t *root, const char *path)
+{
+	struct config *cfg;
+
+	if (!json_is_object(root)) {
+		errorx("%s: the config must be a JSON object", path);
+		return NULL;
+	}
+	cfg = config_defaults();
+	if (load_object(cfg, root, "", path) < 0 ||
+	    config_check_priority(config_str(cfg, "scheduler.priority"), path) < 0) {
+		config_free(cfg);
+		cfg = NULL;
+	}
+	return cfg;
+}
+
 struct config *
 config_load(const char *path)
 {
@@ -445,17 +464,24 @@ config_load(const char *path)
 		errorx("%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
 		return NULL;
 	}
-	if (!json_is_object(root)) {
-		errorx("%s: the config must be a JSON object", path);
-		json_decref(root);
+	cfg = config_from_json(root, path);
+	json_decref(root);
+	return cfg;
+}
+
+struct config *
+config_parse(const char *text, size_t len, const char *where)
+{
+	struct config *cfg;
+	json_error_t jerr;
+	json_t *root;
+
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		errorx("%s:%d:%d: %s", where, jerr.line, jerr.column, jerr.text);
 		return NULL;
 	}
-	cfg = config_defaults();
-	if (load_object(cfg, root, "", path) < 0 ||
-	    config_check_priority(config_str(cfg, "scheduler.priority"), path) < 0) {
-		config_free(cfg);
-		cfg = NULL;
-	}
+	cfg = config_from_json(root, where);
 	json_decref(root);
 	return cfg;
 }

@@ -14,6 +14,7 @@
 #define PVCI_CONFIG_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 struct config;
 
@@ -22,6 +23,8 @@ struct config *config_load(const char *path);
 /* Only the defaults; used by "pvci init" and by tests. */
 struct config *config_defaults(void);
 void config_free(struct config *cfg);
+/* As config_load, from len bytes of text (where names it in messages). */
+struct config *config_parse(const char *text, size_t len, const char *where);
 
 /* Sets a key from a string (command line, tests); -1 if unknown or bad. */
 int config_set(struct config *cfg, const char *key, const char *value);

@@ -209,6 +209,11 @@ check_guest(struct agent *a)
 			a->err = AGENT_E_GUEST;
 			return errorx("domain '%s' crashed", dom_name(a));
 		}
+		if (ev == TS_EVENT_EMULATOR_DIED) {
+			a->err = AGENT_E_HOST;
+			return errorx("the emulator of domain '%s' died under it (killed or "
+				      "crashed, not shut down by the guest)", dom_name(a));
+		}
 		if (ev == TS_EVENT_STOPPED) {
 			enum ts_state state;
 
@@ -406,6 +411,9 @@ request_full(struct agent *a, const char *op, const void *payload, size_t len, i
 			}
 			continue;
 		}
+		/* Frames for another request (a late reply, a confused agent) are ignored. */
+		if (f.id != id)
+			a->noise++;
 		switch (agent_reply_feed(&reply, &f)) {
 		case AGENT_REPLY_PENDING:
 			continue;

@@ -27,6 +27,7 @@ enum agent_error {
 	AGENT_E_GUEST,		/* the guest stopped, crashed, or the watch said stop */
 	AGENT_E_PROTOCOL,	/* the guest answered nonsense or refused */
 	AGENT_E_CONSOLE,	/* the console or the toolstack failed */
+	AGENT_E_HOST,		/* the guest's emulator died under it: the host's fault */
 };
 
 /*
@@ -41,7 +42,10 @@ struct agent *agent_open(struct ts_domain *dom, const char *dev);
 void agent_close(struct agent *a);
 void agent_set_watch(struct agent *a, agent_watch_fn fn, void *opaque);
 enum agent_error agent_last_error(const struct agent *a);
-/* Garbage lines seen so far (not frames), and lines dropped as too long. */
+/*
+ * Lines ignored so far: garbage (not frames), lines dropped as too long,
+ * and frames for another request than the one waited for.
+ */
 unsigned long agent_noise(const struct agent *a);
 
 /*

@@ -153,6 +153,8 @@ guest_connect(struct guest *g, int timeout, const char *expect_boot_id,
 	if (rc < 0) {
 		if (agent_last_error(g->agent) == AGENT_E_GUEST)
 			g->down = 1;
+		if (agent_last_error(g->agent) == AGENT_E_HOST)
+			g->down = g->emulator_died = 1;
 		return -1;
 	}
 	if (expect_boot_id && strcmp(boot_id, expect_boot_id) != 0) {
@@ -221,13 +223,19 @@ guest_run(struct guest *g, const char *cmd, int timeout, int *status, char **out
 	double t0 = now_monotonic();
 	char *out = NULL;
 	int st = -1, rc;
+	unsigned long noise = agent_noise(g->agent);
 
 	step_log(g->ctx, "guest '%s' $ %s", g->name, cmd);
 	rc = agent_run(g->agent, cmd, timeout, &st, &out);
 	g->guest_seconds += now_monotonic() - t0;
+	if (agent_noise(g->agent) > noise)
+		step_log(g->ctx, "ignored %lu lines on the agent's port (garbage, too long, or "
+			 "frames for another request)", agent_noise(g->agent) - noise);
 	if (rc < 0) {
 		if (agent_last_error(g->agent) == AGENT_E_GUEST)
 			g->down = 1;
+		if (agent_last_error(g->agent) == AGENT_E_HOST)
+			g->down = g->emulator_died = 1;
 		return -1;
 	}
 	if (log_out)
@@ -254,6 +262,24 @@ guest_verdict(struct guest *g)
 		errorx("the toolstack is unreachable: broken, not a guest failure");
 		return STEP_BROKEN;
 	}
+	if (g->emulator_died) {
+		errorx("the emulator of domain '%s' died under it: broken, not a guest failure",
+		       g->name);
+		return STEP_BROKEN;
+	}
+	/*
+	 * A console that closed under us: libvirt can take a few seconds to
+	 * see the domain stop (and why). Polled, bounded.
+	 */
+	if (g->agent && g->dom && agent_last_error(g->agent) == AGENT_E_CONSOLE) {
+		int i;
+
+		for (i = 0; i < 50; i++) {
+			if (toolstack_state(g->dom, &state) < 0 || state != TS_STATE_RUNNING)
+				break;
+			toolstack_wait(g->ts, 100);
+		}
+	}
 	/* Say the real cause last: it becomes the step's note. */
 	if (guest_console_panicked(g) || g->panicked) {
 		g->down = 1;
@@ -264,6 +290,17 @@ guest_verdict(struct guest *g)
 	if (g->dom && toolstack_state(g->dom, &state) == 0 && state != TS_STATE_RUNNING) {
 		g->down = 1;
 		guest_log_console_tail(g, 50);
+		/*
+		 * Off after a crash with no panic on the console (looked for
+		 * above): the emulator went away under the guest (killed,
+		 * crashed), which the host answers for. libvirt's STOPPED_FAILED
+		 * event says the same when it reaches us in time.
+		 */
+		if (state == TS_STATE_OFF && toolstack_off_after_crash(g->dom) == 1) {
+			errorx("the emulator of domain '%s' died under it: broken, not a guest "
+			       "failure", g->name);
+			return STEP_BROKEN;
+		}
 		errorx("domain '%s' is %s", g->name, ts_state_name(state));
 		return STEP_FAIL;
 	}

@@ -40,6 +40,7 @@ struct guest {
 	/* Set when the guest went down under a step (crash, panic, stop). */
 	int down;
 	int panicked;		/* a kernel panic was seen on serial0 */
+	int emulator_died;	/* the emulator died under the guest: the verdict is broken */
 	/* The panic scan of the serial0 log: where it got to, and a carry. */
 	long long scanned;
 	char carry[32];

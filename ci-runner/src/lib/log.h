@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 
+/* verbose: 0 warnings and errors, 1 info, 2 debug, -1 nothing (fuzzers). */
 void log_init(const char *progname, int verbose);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

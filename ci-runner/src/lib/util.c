@@ -471,6 +471,16 @@ write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	return fsync_parent(path);
 }
 
+/* A cut copy (disk full) must not pass for a whole one; errno is kept. */
+static void
+remove_cut_copy(const char *path)
+{
+	int saved = errno;
+
+	unlink(path);
+	errno = saved;
+}
+
 int
 copy_file(const char *from, const char *to, mode_t mode)
 {
@@ -490,16 +500,20 @@ copy_file(const char *from, const char *to, mode_t mode)
 		if (write_all(out, buf, (size_t)n) < 0) {
 			close(in);
 			close(out);
+			remove_cut_copy(to);
 			return error("cannot write '%s'", to);
 		}
 	}
 	close(in);
 	if (n < 0) {
 		close(out);
+		remove_cut_copy(to);
 		return error("cannot read '%s'", from);
 	}
-	if (close(out) < 0)
+	if (close(out) < 0) {
+		remove_cut_copy(to);
 		return error("cannot write '%s'", to);
+	}
 	return 0;
 }
 

@@ -59,6 +59,7 @@ char *read_file(const char *path, size_t max, size_t *len);
 char *read_fd(int fd, const char *path, size_t max, size_t *len);
 /* Writes through a temporary file and rename(), so readers never see half. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Copies from to to (mode); a copy that fails half-way (disk full) is removed. */
 int copy_file(const char *from, const char *to, mode_t mode);
 int file_exists(const char *path);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -270,6 +271,21 @@ open_step_log(struct instance *inst, long flight, const char *job, const struct 
 	return fd;
 }
 
+/*
+ * 1 when the file system of the open log fd has no block left for this
+ * process: what a step wrote to its log (and most of what it ran) was cut,
+ * which is the host's fault, not the step's.
+ */
+static int
+log_fs_full(int fd)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	return (geteuid() == 0 ? sv.f_bfree : sv.f_bavail) == 0;
+}
+
 /* What the step's child process runs. */
 struct step_child {
 	const struct step_ctx_info *info;
@@ -390,6 +406,12 @@ run_step(struct run *run, long flight, const char *job, const struct db_step *ro
 		break;
 	}
 done:
+	if (log_fd >= 0 && log_fs_full(log_fd)) {
+		free(note);
+		note = xasprintf("the file system of the step log '%s' is full: the log is cut "
+				 "and the step's result cannot be trusted", log_path);
+		st = STEP_BROKEN;
+	}
 	if (log_fd >= 0) {
 		if (note)
 			step_log_to(log_fd, "%s", note);

@@ -521,6 +521,52 @@ token_key_present(const struct keys_paths *kp)
 	return rc;
 }
 
+int
+token_check(const struct keys_paths *kp)
+{
+	CK_SESSION_HANDLE s;
+	CK_SLOT_ID slot;
+	struct p11 p;
+	char *pin;
+	int found, rc = -1;
+	CK_RV rv;
+
+	if (!(pin = user_pin(kp, 0)))
+		return -1;
+	if (p11_open(&p, kp) < 0) {
+		token_free_pin(pin);
+		return -1;
+	}
+	found = find_token(&p, kp->token_label, &slot, NULL, NULL);
+	if (found == 0)
+		errorx("no token labelled '%s' in '%s': the token is not there", kp->token_label,
+		       p.module);
+	if (found != 1)
+		goto out;
+	rv = p.f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s);
+	if (rv == CKR_OK) {
+		rv = p.f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
+		if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {
+			if (find_object(&p, s, CKO_PRIVATE_KEY, kp->key_label) != CK_INVALID_HANDLE)
+				rc = 0;
+			else
+				errorx("token '%s' holds no private key '%s'", kp->token_label,
+				       kp->key_label);
+			if (rv == CKR_OK)
+				p.f->C_Logout(s);
+			rv = CKR_OK;
+		}
+		p.f->C_CloseSession(s);
+	}
+	if (rv != CKR_OK)
+		errorx("cannot log in to token '%s' with the PIN of '%s': %s", kp->token_label,
+		       kp->pin_file, ckr_text(rv));
+out:
+	p11_close(&p);
+	token_free_pin(pin);
+	return rc;
+}
+
 EVP_PKEY *
 token_load_key(const struct keys_paths *kp)
 {

@@ -29,6 +29,12 @@ int token_provision(const struct keys_paths *kp, int force, struct evp_pkey_st *
 /* 1 when the token holds the key's public half, 0 when not, -1 on error. */
 int token_key_present(const struct keys_paths *kp);
 
+/*
+ * 0 when the token is there, takes the PIN of the PIN file and holds the
+ * private key; -1 (reported: which of these failed) otherwise.
+ */
+int token_check(const struct keys_paths *kp);
+
 /* The private key, through the pkcs11 engine; NULL on error (reported). */
 struct evp_pkey_st *token_load_key(const struct keys_paths *kp);
 

@@ -12,7 +12,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #include "log.h"
 #include "proc.h"
 #include "steps.h"
+#include "tool-output.h"
 #include "util.h"
 
 /* 1 when nothing listens on 127.0.0.1:port (we could bind it). */
@@ -177,23 +177,6 @@ server_stop(struct server *s)
 	s->out = NULL;
 }
 
-static json_t *
-parse_json(struct guest *g, const char *out)
-{
-	const char *start = strchr(out, '{');
-	json_error_t jerr;
-	json_t *root;
-
-	if (start == NULL) {
-		step_log(g->ctx, "iperf3 printed no JSON");
-		return NULL;
-	}
-	root = json_loads(start, JSON_DISABLE_EOF_CHECK, &jerr);
-	if (root == NULL)
-		step_log(g->ctx, "iperf3 printed bad JSON: %s", jerr.text);
-	return root;
-}
-
 /* One direction. 0 with the results, -1 (logged) and *verdict set otherwise. */
 static int
 one_way(struct guest *g, int port, int reverse, int runtime, const char *server_ip,
@@ -201,9 +184,9 @@ one_way(struct guest *g, int port, int reverse, int runtime, const char *server_
 {
 	const char *tag = reverse ? "host_to_guest" : "guest_to_host";
 	struct server s = { 0 };
-	char *cmd = NULL, *out = NULL;
-	json_t *root = NULL, *end, *sent, *recv;
-	int status, rc = -1;
+	char *cmd = NULL, *out = NULL, *why = NULL;
+	struct iperf3_result res = { 0 };
+	int status, rc = -1, r;
 
 	*verdict = STEP_BROKEN;
 	if (server_start(g, port, tag, &s) < 0)
@@ -216,9 +199,11 @@ one_way(struct guest *g, int port, int reverse, int runtime, const char *server_
 		goto out;
 	}
 	*verdict = STEP_FAIL;
-	root = parse_json(g, out);
-	if (status != 0 || root == NULL) {
-		const char *msg = json_string_value(json_object_get(root, "error"));
+	r = iperf3_output_parse(out, &res, &why);
+	if (r == -1)
+		step_log(g->ctx, "%s", why);
+	if (status != 0 || r == -1) {
+		const char *msg = res.error;
 
 		step_log(g->ctx, "iperf3 client (%s) exited with status %d: %s", tag, status,
 			 msg ? msg : "see its output below");
@@ -226,20 +211,18 @@ one_way(struct guest *g, int port, int reverse, int runtime, const char *server_
 			dprintf(step_log_fd(g->ctx), "%s\n", out);
 		goto out;
 	}
-	end = json_object_get(root, "end");
-	sent = json_object_get(end, "sum_sent");
-	recv = json_object_get(end, "sum_received");
-	if (!json_is_object(recv)) {
-		step_log(g->ctx, "iperf3 (%s) reported no end.sum_received", tag);
+	if (r < 0) {
+		step_log(g->ctx, "iperf3 (%s) %s", tag, why);
 		goto out;
 	}
-	*gbits = json_number_value(json_object_get(recv, "bits_per_second")) / 1e9;
-	*retrans = json_number_value(json_object_get(sent, "retransmits"));
+	*gbits = res.gbits;
+	*retrans = res.retransmits;
 	step_log(g->ctx, "%s: %.3f Gbit/s, %.0f retransmits", tag, *gbits, *retrans);
 	rc = 0;
 out:
 	server_stop(&s);
-	json_decref(root);
+	iperf3_result_release(&res);
+	free(why);
 	free(cmd);
 	free(out);
 	return rc;

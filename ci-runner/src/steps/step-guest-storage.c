@@ -11,7 +11,7 @@
  * Measures: write_bw, read_bw (MiB/s), write_iops, read_iops (IOPS),
  * write_clat_p50, write_clat_p99, read_clat_p50, read_clat_p99 (us).
  */
-#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +20,7 @@
 #include "guest.h"
 #include "log.h"
 #include "steps.h"
+#include "tool-output.h"
 #include "util.h"
 
 static int
@@ -32,58 +33,19 @@ token_ok(const char *s, const char *extra)
 	return 1;
 }
 
-/* fio may print warnings before its JSON; start at the first "{" line. */
-static json_t *
-parse_json_output(struct guest *g, const char *out, const char *what)
-{
-	const char *start = out;
-	json_error_t jerr;
-	json_t *root;
-
-	while (start && *start != '{') {
-		start = strchr(start, '\n');
-		if (start)
-			start++;
-	}
-	if (start == NULL) {
-		step_log(g->ctx, "%s printed no JSON", what);
-		return NULL;
-	}
-	root = json_loads(start, JSON_DISABLE_EOF_CHECK, &jerr);
-	if (root == NULL)
-		step_log(g->ctx, "%s printed bad JSON: line %d: %s", what, jerr.line, jerr.text);
-	return root;
-}
-
-static double
-num(json_t *obj, const char *key)
-{
-	return json_number_value(json_object_get(obj, key));
-}
-
-static double
-percentile(json_t *dir, const char *pct)
-{
-	json_t *clat = json_object_get(dir, "clat_ns");
-
-	return num(json_object_get(clat, "percentile"), pct) / 1000.0;
-}
-
 static void
-measure_dir(struct step_ctx *ctx, json_t *dir, const char *prefix, double *bw, double *iops)
+measure_dir(struct step_ctx *ctx, const struct fio_dir *d, const char *prefix)
 {
 	char name[64];
 
-	*bw = num(dir, "bw") / 1024.0;	/* fio reports KiB/s */
-	*iops = num(dir, "iops");
 	snprintf(name, sizeof(name), "%s_bw", prefix);
-	step_measure(ctx, name, *bw, "MiB/s");
+	step_measure(ctx, name, d->bw_mibs, "MiB/s");
 	snprintf(name, sizeof(name), "%s_iops", prefix);
-	step_measure(ctx, name, *iops, "IOPS");
+	step_measure(ctx, name, d->iops, "IOPS");
 	snprintf(name, sizeof(name), "%s_clat_p50", prefix);
-	step_measure(ctx, name, percentile(dir, "50.000000"), "us");
+	step_measure(ctx, name, d->clat_p50_us, "us");
 	snprintf(name, sizeof(name), "%s_clat_p99", prefix);
-	step_measure(ctx, name, percentile(dir, "99.000000"), "us");
+	step_measure(ctx, name, d->clat_p99_us, "us");
 }
 
 static int
@@ -106,12 +68,11 @@ step_storage_stress(struct step_ctx *ctx)
 	const char *size = step_runvar(ctx, "storage_size");
 	const char *dev = step_runvar(ctx, "storage_device");
 	enum step_status rc = STEP_FAIL;
-	double started = now_monotonic(), runtime, wbw, wiops, rbw, riops;
-	char *cmd = NULL, *out = NULL;
-	json_t *root = NULL, *jobs;
+	double started = now_monotonic(), runtime;
+	char *cmd = NULL, *out = NULL, *why = NULL;
+	struct fio_result res;
 	struct guest g;
-	int status;
-	size_t i;
+	int status, r;
 
 	guest_init(&g, ctx);
 	if (guest_pick_os(&g, NULL) < 0) {
@@ -142,42 +103,32 @@ step_storage_stress(struct step_ctx *ctx)
 		rc = guest_verdict(&g);
 		goto out;
 	}
-	root = parse_json_output(&g, out, "fio");
-	if (status != 0 || root == NULL) {
+	r = fio_output_parse(out, &res, &why);
+	if (r == -1)
+		step_log(ctx, "%s", why);
+	if (status != 0 || r == -1) {
 		/* The output says which verify or I/O error it was. */
 		step_log(ctx, "fio exited with status %d; its output:", status);
 		dprintf(step_log_fd(ctx), "%s\n", out);
 		goto out;
 	}
-	jobs = json_object_get(root, "jobs");
-	if (json_array_size(jobs) != 2) {
-		step_log(ctx, "fio reported %zu jobs, not 2", json_array_size(jobs));
+	if (r < 0) {
+		step_log(ctx, "%s", why);
 		goto out;
 	}
-	for (i = 0; i < 2; i++) {
-		json_t *job = json_array_get(jobs, i);
-		json_int_t err = json_integer_value(json_object_get(job, "error"));
-
-		if (err != 0) {
-			step_log(ctx, "fio job '%s' failed with error %lld",
-				 json_string_value(json_object_get(job, "jobname")),
-				 (long long)err);
-			goto out;
-		}
-	}
-	measure_dir(ctx, json_object_get(json_array_get(jobs, 0), "write"), "write", &wbw, &wiops);
-	measure_dir(ctx, json_object_get(json_array_get(jobs, 1), "read"), "read", &rbw, &riops);
+	measure_dir(ctx, &res.write, "write");
+	measure_dir(ctx, &res.read, "read");
 	step_log(ctx, "data verified (crc32c): write %.1f MiB/s %.0f IOPS, read %.1f MiB/s "
-		 "%.0f IOPS", wbw, wiops, rbw, riops);
-	if (below(&g, "storage_min_write_mibs", wbw, "MiB/s") |
-	    below(&g, "storage_min_read_mibs", rbw, "MiB/s") |
-	    below(&g, "storage_min_read_iops", riops, "IOPS"))
+		 "%.0f IOPS", res.write.bw_mibs, res.write.iops, res.read.bw_mibs, res.read.iops);
+	if (below(&g, "storage_min_write_mibs", res.write.bw_mibs, "MiB/s") |
+	    below(&g, "storage_min_read_mibs", res.read.bw_mibs, "MiB/s") |
+	    below(&g, "storage_min_read_iops", res.read.iops, "IOPS"))
 		goto out;
 	rc = STEP_PASS;
 out:
 	guest_log_harness_time(&g, started);
 	guest_release(&g);
-	json_decref(root);
+	free(why);
 	free(cmd);
 	free(out);
 	return rc;

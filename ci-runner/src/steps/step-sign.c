@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "catalog.h"
 #include "keys.h"
@@ -25,6 +26,7 @@
 #include "step.h"
 #include "steps.h"
 #include "sums.h"
+#include "token.h"
 #include "util.h"
 #include "verify.h"
 
@@ -123,6 +125,22 @@ check_keys(struct step_ctx *ctx, struct sign_state *ss)
 				 need[i]);
 			return -1;
 		}
+	}
+	/*
+	 * A key that cannot be had (a key file cut or corrupt, a token gone
+	 * or refusing its PIN) is said here, by name and reason, rather than
+	 * by osslsigncode half-way through the package.
+	 */
+	{
+		EVP_PKEY *pkey;
+
+		if (keys_is_pkcs11(ss->kp.key) && token_check(&ss->kp) < 0)
+			return -1;
+		pkey = keys_is_pkcs11(ss->kp.key) ? token_load_key(&ss->kp)
+						  : keys_load_key(ss->kp.key);
+		if (pkey == NULL)
+			return -1;
+		EVP_PKEY_free(pkey);
 	}
 	for (i = 0; i < sizeof(certs) / sizeof(certs[0]); i++) {
 		char *why = NULL;

@@ -40,6 +40,8 @@ struct ts_backend {
 	ssize_t (*console_read)(struct ts_console *con, void *buf, size_t len, int timeout_ms);
 	int (*console_write)(struct ts_console *con, const void *buf, size_t len, int timeout_ms);
 	void (*console_close)(struct ts_console *con);
+	/* Optional: 1 when the domain is off because it crashed, else 0; -1 on error. */
+	int (*off_after_crash)(struct ts_domain *dom);
 };
 
 extern const struct ts_backend ts_backend_libvirt;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -41,6 +42,13 @@ struct lv_console {
 
 static int event_loop_ready;
 
+/*
+ * How long a refused connection is tried again: a libvirtd that died is
+ * restarted by its supervisor within seconds, and the always steps (log
+ * capture, cleanup) that follow a step it broke must still reach it.
+ */
+#define LV_CONNECT_RETRY 15.0
+
 static void
 quiet_error(void *opaque, virErrorPtr err)
 {
@@ -63,6 +71,34 @@ lv_code(void)
 	virErrorPtr e = virGetLastError();
 
 	return e ? e->code : VIR_ERR_OK;
+}
+
+/*
+ * Connects to uri, again for a while when the daemon's socket is there but
+ * refuses (a daemon that died, not yet restarted); a socket that is not
+ * there at all is a mistake of the setup, said at once.
+ */
+static virConnectPtr
+lv_connect(const char *uri)
+{
+	double until = now_monotonic() + LV_CONNECT_RETRY;
+	virConnectPtr conn;
+	int said = 0;
+
+	for (;;) {
+		virErrorPtr e;
+
+		conn = virConnectOpen(uri);
+		e = virGetLastError();
+		if (conn || e == NULL || e->domain != VIR_FROM_RPC ||
+		    e->code != VIR_ERR_SYSTEM_ERROR || e->int1 != ECONNREFUSED ||
+		    now_monotonic() >= until)
+			return conn;
+		if (!said++)
+			log_warnx("libvirt at '%s' refuses connections: trying again for %.0f s",
+				  uri, LV_CONNECT_RETRY);
+		usleep(500 * 1000);
+	}
 }
 
 static virConnectPtr
@@ -113,8 +149,13 @@ lifecycle_cb(virConnectPtr conn, virDomainPtr d, int event, int detail, void *op
 		ev = TS_EVENT_STARTED;
 		break;
 	case VIR_DOMAIN_EVENT_STOPPED:
+		/*
+		 * FAILED: QEMU went away without a shutdown from the guest (killed,
+		 * crashed, out of memory): the host's fault, not the guest's.
+		 */
 		ev = detail == VIR_DOMAIN_EVENT_STOPPED_CRASHED ? TS_EVENT_CRASHED
-								 : TS_EVENT_STOPPED;
+		   : detail == VIR_DOMAIN_EVENT_STOPPED_FAILED ? TS_EVENT_EMULATOR_DIED
+		   : TS_EVENT_STOPPED;
 		break;
 	case VIR_DOMAIN_EVENT_CRASHED:
 		ev = TS_EVENT_CRASHED;
@@ -170,7 +211,7 @@ lv_open(struct toolstack *ts, const struct toolstack_opts *opts)
 	lc = xcalloc(1, sizeof(*lc));
 	lc->lifecycle_cb = -1;
 	lc->reboot_cb = -1;
-	lc->conn = virConnectOpen(opts->uri);
+	lc->conn = lv_connect(opts->uri);
 	if (lc->conn == NULL) {
 		errorx("cannot connect to libvirt at '%s': %s", opts->uri, lv_msg());
 		free(lc);
@@ -539,6 +580,12 @@ lv_console_read(struct ts_console *con, void *buf, size_t len, int timeout_ms)
 		if (lcon->eof)
 			return errorx("console '%s' of domain '%s' closed", con->dev,
 				      con->dom->name);
+		/* A daemon that died says nothing on the stream: its connection closes. */
+		if (((struct lv_conn *)con->dom->ts->priv)->closed) {
+			lcon->err = 1;
+			return errorx("console '%s' of domain '%s': the connection to libvirt "
+				      "was lost", con->dev, con->dom->name);
+		}
 		{
 			double left = deadline - now_monotonic();
 
@@ -591,6 +638,16 @@ lv_console_close(struct ts_console *con)
 	con->priv = NULL;
 }
 
+static int
+lv_off_after_crash(struct ts_domain *dom)
+{
+	int st, reason;
+
+	if (virDomainGetState(DOM(dom), &st, &reason, 0) < 0)
+		return errorx("cannot get the state of domain '%s': %s", dom->name, lv_msg());
+	return st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_CRASHED;
+}
+
 const struct ts_backend ts_backend_libvirt = {
 	.name = "libvirt",
 	.template_file = "domain.xml.in",
@@ -614,4 +671,5 @@ const struct ts_backend ts_backend_libvirt = {
 	.console_read = lv_console_read,
 	.console_write = lv_console_write,
 	.console_close = lv_console_close,
+	.off_after_crash = lv_off_after_crash,
 };

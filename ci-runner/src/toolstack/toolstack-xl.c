@@ -34,6 +34,7 @@
 #include "ssh.h"
 #include "toolstack-backend.h"
 #include "util.h"
+#include "xl-list.h"
 
 #define XL_TIMEOUT 600.0
 #define XL_LIST_MAX (4 * 1024 * 1024)
@@ -307,9 +308,8 @@ static int
 xl_find(struct ts_domain *dom, char **line)
 {
 	const char *argv[] = { "xl", "list", NULL };
-	char *out = NULL, *p, *what = xasprintf("toolstack 'xl': cannot list domains "
-						 "(looking for '%s')", dom->name);
-	size_t nlen = strlen(dom->name);
+	char *out = NULL, *what = xasprintf("toolstack 'xl': cannot list domains "
+					    "(looking for '%s')", dom->name);
 	int rc;
 
 	if (line)
@@ -320,16 +320,7 @@ xl_find(struct ts_domain *dom, char **line)
 		free(out);
 		return -1;
 	}
-	rc = 0;
-	/* The first line is the header "Name ID Mem VCPUs State Time(s)". */
-	for (p = strchr(out ? out : "", '\n'); p && *++p; p = strchr(p, '\n')) {
-		if (strncmp(p, dom->name, nlen) == 0 && (p[nlen] == ' ' || p[nlen] == '\t')) {
-			if (line)
-				*line = xasprintf("%.*s", (int)strcspn(p, "\n"), p);
-			rc = 1;
-			break;
-		}
-	}
+	rc = xl_list_find(out, dom->name, line);
 	free(out);
 	return rc;
 }
@@ -509,8 +500,8 @@ xl_restore(struct ts_domain *dom, const char *path)
 static int
 xl_state(struct ts_domain *dom, enum ts_state *state)
 {
-	char *line = NULL, *p, flags[7] = "";
-	int r = xl_find(dom, &line), i;
+	char *line = NULL;
+	int r = xl_find(dom, &line);
 
 	if (r < 0)
 		return -1;
@@ -521,26 +512,8 @@ xl_state(struct ts_domain *dom, enum ts_state *state)
 		free(path);
 		return 0;
 	}
-	/* "NAME ID MEM VCPUS STATE TIME": the state is six flag letters. */
-	p = line;
-	for (i = 0; i < 4 && p; i++) {
-		p = strpbrk(p, " \t");
-		while (p && (*p == ' ' || *p == '\t'))
-			p++;
-	}
-	if (p)
-		sscanf(p, "%6s", flags);
+	*state = xl_list_state(line);
 	free(line);
-	if (strchr(flags, 'c'))
-		*state = TS_STATE_CRASHED;
-	else if (strchr(flags, 's') || strchr(flags, 'd'))
-		*state = TS_STATE_SHUTTING_DOWN;
-	else if (strchr(flags, 'p'))
-		*state = TS_STATE_PAUSED;
-	else if (strchr(flags, 'r') || strchr(flags, 'b') || flags[0] == '-')
-		*state = TS_STATE_RUNNING;
-	else
-		*state = TS_STATE_OTHER;
 	return 0;
 }
 

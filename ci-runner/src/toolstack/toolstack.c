@@ -54,6 +54,7 @@ ts_event_name(enum ts_event event)
 	case TS_EVENT_RESUMED:		return "resumed";
 	case TS_EVENT_REBOOTED:		return "rebooted";
 	case TS_EVENT_OTHER:		break;
+	case TS_EVENT_EMULATOR_DIED:	return "emulator died";
 	}
 	return "other";
 }
@@ -312,6 +313,14 @@ toolstack_state(struct ts_domain *dom, enum ts_state *state)
 {
 	*state = TS_STATE_OTHER;
 	DOM_OP(state, state);
+}
+
+int
+toolstack_off_after_crash(struct ts_domain *dom)
+{
+	if (dom == NULL || dom->ts == NULL || dom->ts->be->off_after_crash == NULL)
+		return 0;
+	return dom->ts->be->off_after_crash(dom);
 }
 
 int

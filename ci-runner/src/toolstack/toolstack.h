@@ -45,6 +45,7 @@ enum ts_event {
 	TS_EVENT_RESUMED,
 	TS_EVENT_REBOOTED,	/* the guest reset itself (reboot); it runs on */
 	TS_EVENT_OTHER,
+	TS_EVENT_EMULATOR_DIED,	/* stopped without the guest asking (emulator killed or crashed) */
 };
 
 const char *ts_state_name(enum ts_state state);
@@ -113,6 +114,12 @@ int toolstack_save(struct ts_domain *dom, const char *path);
 /* Restores a domain saved by toolstack_save; it runs again. */
 int toolstack_restore(struct ts_domain *dom, const char *path);
 int toolstack_state(struct ts_domain *dom, enum ts_state *state);
+/*
+ * 1 when the domain is off because it crashed (libvirt: shut off, reason
+ * crashed; the guest panicked, or its emulator died under it), 0 when not
+ * or when the backend cannot tell, -1 on error (reported).
+ */
+int toolstack_off_after_crash(struct ts_domain *dom);
 /*
  * Changes the medium of the CD-ROM drive target ("hdc") of a running
  * domain: path is an ISO image, or NULL to eject.

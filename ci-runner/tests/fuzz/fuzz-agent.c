@@ -3,13 +3,7 @@
  * serial port goes through the line splitter, the frame parser and reply
  * collection, the way agent.c uses them.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
- *     -DPVCI_DATADIR='"/"' -iquote ci-runner/src/guest -iquote ci-runner/src/lib ci-runner/tests/fuzz/fuzz-agent.c \
- *     ci-runner/src/guest/agent-proto.c ci-runner/src/lib/util.c ci-runner/src/lib/log.c \
- *     $(pkg-config --libs libcrypto) -o build/fuzz-agent
- *   build/fuzz-agent -max_total_time=60
- *
- * (-iquote, not -I: ci-runner/src/core/sched.h would hide <sched.h>.)
+ *   make fuzz   (builds build/fuzz/fuzz-agent and runs it FUZZ_SECONDS)
  *
  * The first byte picks the id the reply waits for, so frames of that id
  * (and of others) both get exercised.
@@ -20,8 +14,19 @@
 #include <string.h>
 
 #include "agent.h"
+#include "log.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	log_init("fuzz", -1);
+	return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,14 +3,25 @@
  * through the parser, and what it accepts through matching.
  *
  *   make fuzz   (builds build/fuzz/fuzz-allow and runs it FUZZ_SECONDS;
- *               -close_fd_mask=2 keeps the parser's refusals quiet)
+ *               log level -1 keeps the parser's refusals quiet)
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "allow.h"
+#include "log.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	log_init("fuzz", -1);
+	return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -17,6 +17,7 @@
 #include <openssl/hmac.h>
 
 #include "config.h"
+#include "log.h"
 #include "request.h"
 #include "util.h"
 #include "webhook.h"
@@ -37,6 +38,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	log_init("fuzz", -1);
 	if (!mkdtemp(dir))
 		abort();
 	path = path_join(dir, "config.json");

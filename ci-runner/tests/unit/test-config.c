@@ -182,6 +182,29 @@ test_files(void **state)
 	}
 }
 
+/* config_parse takes text (with NULs, unterminated) and refuses as config_load does. */
+static void
+test_parse_text(void **state)
+{
+	const char good[] = "{ \"guest\": { \"memory_mib\": 768 } }XYZ";
+	const char nul[] = "{ \"guest\": \0 }";
+	const char *text;
+	struct config *cfg;
+
+	(void)state;
+	cfg = config_parse(good, sizeof(good) - 4, "text");
+	assert_non_null(cfg);
+	assert_int_equal(config_int(cfg, "guest.memory_mib"), 768);
+	config_free(cfg);
+	assert_null(config_parse(good, sizeof(good) - 1, "text"));
+	assert_null(config_parse(nul, sizeof(nul) - 1, "text"));
+	assert_null(config_parse("[]", 2, "text"));
+	text = "{ \"guest\": { \"colour\": 1 } }";
+	assert_null(config_parse(text, strlen(text), "text"));
+	text = "{ \"guest\": { \"vcpus\": 1, \"vcpus\": 1 } }";
+	assert_null(config_parse(text, strlen(text), "text"));
+}
+
 int
 main(void)
 {
@@ -191,6 +214,7 @@ main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_refused_with_reason),
 		cmocka_unit_test(test_ranges_on_set),
+		cmocka_unit_test(test_parse_text),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "toolstack.h"
+#include "xl-list.h"
 #include "util.h"
 
 static const char domain_xml[] =
@@ -382,6 +383,37 @@ test_xl_ssh(void **state)
 	rmdir(dir);
 }
 
+/* "xl list" output parsed without xl: names match whole, flags give states. */
+static void
+test_xl_list_parse(void **state)
+{
+	const char *out = "Name                ID   Mem VCPUs\tState\tTime(s)\n"
+			  "Domain-0             0  1024     2     r-----      10.0\n"
+			  "pvci-1-job-long      3   512     1     -b----       1.0\n"
+			  "pvci-1-job           4   512     1     --p---       1.0\n"
+			  "pvci-2-job           5   512     1     ----c-       1.0\n"
+			  "odd\n";
+	char *line = NULL;
+
+	(void)state;
+	assert_int_equal(xl_list_find(out, "pvci-1-job", &line), 1);
+	assert_string_equal(line, "pvci-1-job           4   512     1     --p---       1.0");
+	assert_int_equal(xl_list_state(line), TS_STATE_PAUSED);
+	free(line);
+	assert_int_equal(xl_list_find(out, "pvci-1-job-long", &line), 1);
+	assert_int_equal(xl_list_state(line), TS_STATE_RUNNING);
+	free(line);
+	assert_int_equal(xl_list_find(out, "pvci-2-job", NULL), 1);
+	assert_int_equal(xl_list_find(out, "pvci-3", &line), 0);
+	assert_null(line);
+	assert_int_equal(xl_list_find(out, "Name", NULL), 0);	/* the header is no domain */
+	assert_int_equal(xl_list_find(out, "odd", NULL), 0);	/* a name alone is no line */
+	assert_int_equal(xl_list_state("pvci-2-job 5 512 1 ----c- 1.0"), TS_STATE_CRASHED);
+	assert_int_equal(xl_list_state("pvci-2-job 5 512 1 -s---- 1.0"), TS_STATE_SHUTTING_DOWN);
+	assert_int_equal(xl_list_state("pvci-2-job"), TS_STATE_OTHER);
+	assert_int_equal(xl_list_state(""), TS_STATE_OTHER);
+}
+
 int
 main(void)
 {
@@ -392,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_xl_failing),
 		cmocka_unit_test(test_xl_states),
 		cmocka_unit_test(test_xl_ssh),
+		cmocka_unit_test(test_xl_list_parse),
 	};
 
 	log_init("test-toolstack", 0);
