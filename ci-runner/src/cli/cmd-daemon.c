@@ -14,19 +14,22 @@ cmd_daemon_exec(struct cmd_opts *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
+		{ "syslog", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const struct cmd_form form = { "daemon", "daemon [--listen ADDR:PORT]" };
+	static const struct cmd_form form = { "daemon", "daemon [--listen ADDR:PORT] [--syslog]" };
 	struct daemon_opts o = { .home = opts->home };
 	char self[4096];
 	const char *offset = getenv("PVCI_CLOCK_OFFSET");
 	ssize_t len;
-	int c;
+	int c, use_syslog = 0;
 
 	optind = 0;
 	while ((c = cmd_getopt(&form, opts, argc, argv, "", longopts)) != -1) {
 		if (c == 'l')
 			o.listen = optarg;
+		else if (c == 's')
+			use_syslog = 1;
 		else
 			return EXIT_USAGE;
 	}
@@ -44,12 +47,14 @@ cmd_daemon_exec(struct cmd_opts *opts, int argc, char **argv)
 	o.pvci = self;
 	/* A service says what it does: its decisions are logged without -v. */
 	log_init("pvci", opts->verbose < 1 ? 1 : opts->verbose);
+	if (use_syslog)
+		log_to_syslog("pvci");
 	return daemon_run(&o) < 0 ? EXIT_ERROR : EXIT_PASS;
 }
 
 const struct cmd_entry cmd_daemon_entry = {
 	.name = "daemon",
-	.usage = "daemon [--listen ADDR:PORT]",
+	.usage = "daemon [--listen ADDR:PORT] [--syslog]",
 	.summary = "run the service: triggers, the host pool's workers, the HTTP listener",
 	.help = "Each round (service.tick_ms) the daemon polls the configured branches that\n"
 		"are due (service.poll_interval) and fires the nightly schedules, starts the\n"
@@ -60,7 +65,8 @@ const struct cmd_entry cmd_daemon_entry = {
 		"POST /api/hooks/push (GitHub, GitLab) and POST /api/flights (bearer token).\n"
 		"One daemon an instance (daemon.pid). SIGTERM or SIGINT stop it; workers carry\n"
 		"on and the next daemon adopts them. SIGHUP reloads config.json (a bad one is\n"
-		"refused; the old one stays). Logs go to stderr.\n",
+		"refused; the old one stays). Logs go to stderr, and with --syslog to syslog\n"
+		"too (facility daemon).\n",
 	.exec = cmd_daemon_exec,
 };
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -10,6 +11,7 @@
 static const char *log_progname = "pvci";
 static int log_verbose;
 static int log_mirror_fd = -1;
+static int log_syslog;
 
 void
 log_init(const char *progname, int verbose)
@@ -22,6 +24,13 @@ void
 log_set_mirror_fd(int fd)
 {
 	log_mirror_fd = fd;
+}
+
+void
+log_to_syslog(const char *ident)
+{
+	openlog(ident, LOG_PID, LOG_DAEMON);
+	log_syslog = 1;
 }
 
 static void
@@ -45,6 +54,8 @@ vlog(const char *level, int with_errno, const char *fmt, va_list ap)
 	fprintf(stderr, "%s: %s%s\n", log_progname, level, clean);
 	if (log_mirror_fd >= 0)
 		dprintf(log_mirror_fd, "pvci: %s%s\n", level, clean);
+	if (log_syslog)
+		syslog(*level ? LOG_ERR : LOG_INFO, "%s%s", level, clean);
 	free(clean);
 	errno = saved;
 }

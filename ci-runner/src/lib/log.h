@@ -26,4 +26,7 @@ void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn)
  */
 void log_set_mirror_fd(int fd);
 
+/* Every message also goes to syslog (facility daemon) as ident (pvci daemon --syslog). */
+void log_to_syslog(const char *ident);
+
 #endif
