@@ -6,7 +6,7 @@ set -eu
 # Build: the C program and its unit tests.
 build="gcc make pkg-config libc6-dev libjansson-dev libsqlite3-dev libvirt-dev
  libssl-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev zlib1g-dev
- libarchive-dev libp11-kit-dev"
+ libarchive-dev libp11-kit-dev libxml2-dev"
 # Tests: prove (perl), jq to read pvci's JSON, sqlite3 to look at rows, file to
 # check the PE type of a built driver, git for the source step, python3-aiosmtpd
 # for the SMTP server the mail tests start; chromium (headless) loads the web

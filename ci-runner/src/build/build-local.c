@@ -161,6 +161,45 @@ hand_over(struct step_ctx *ctx, const struct build_job *job, uid_t uid)
 }
 
 /*
+ * "--perms 0755 --dir D" for each folder D between top (excluded) and path
+ * (excluded), so that the folders bubblewrap makes in the tmpfs over top
+ * on the way to a bind mount may be passed by the build's uid.
+ */
+static void
+open_parents(struct args *a, const char *top, const char *path)
+{
+	size_t n = strlen(top);
+	const char *p;
+
+	if (strncmp(path, top, n) || path[n] != '/')
+		return;
+	for (p = strchr(path + n + 1, '/'); p; p = strchr(p + 1, '/')) {
+		args_add(a, "--perms");
+		args_add(a, "0755");
+		args_add(a, "--dir");
+		args_addf(a, "%.*s", (int)(p - path), path);
+	}
+}
+
+/* prlimit and the build's limits, then "--". */
+static void
+limits_argv(struct step_ctx *ctx, const struct build_job *job, struct args *a)
+{
+	long mem = step_setting_int(ctx, "build.sandbox_memory_mib");
+	long nproc = step_setting_int(ctx, "build.sandbox_nproc");
+	long fsize = step_setting_int(ctx, "build.sandbox_fsize_mib");
+	long cpu = job->timeout > 0 ? job->timeout : step_seconds_left(ctx);
+
+	args_add(a, "prlimit");
+	args_addf(a, "--nproc=%ld", nproc);
+	args_addf(a, "--as=%lld", (long long)mem * 1024 * 1024);
+	args_addf(a, "--fsize=%lld", (long long)fsize * 1024 * 1024);
+	args_addf(a, "--cpu=%ld", cpu > 0 ? cpu : 1);
+	args_add(a, "--core=0");
+	args_add(a, "--");
+}
+
+/*
  * The sandbox's argv around cmd (NULL-terminated). Nothing secret goes in
  * it: it is logged, and any process on the host may read it.
  */
@@ -169,10 +208,6 @@ sandbox_argv(struct step_ctx *ctx, const struct build_job *job, const char *cons
 	     int network, struct args *a)
 {
 	long uid = step_setting_int(ctx, "build.sandbox_uid");
-	long mem = step_setting_int(ctx, "build.sandbox_memory_mib");
-	long nproc = step_setting_int(ctx, "build.sandbox_nproc");
-	long fsize = step_setting_int(ctx, "build.sandbox_fsize_mib");
-	long cpu = job->timeout > 0 ? job->timeout : step_seconds_left(ctx);
 	const char *home = step_home(ctx);
 	const char *hide[] = { "/tmp", "/var/tmp", "/run", "/root", "/home" };
 	char *src = src_folder(ctx);
@@ -183,7 +218,10 @@ sandbox_argv(struct step_ctx *ctx, const struct build_job *job, const char *cons
 		/*
 		 * pvci runs each step in a PID namespace of its own but under
 		 * the host's /proc, where bubblewrap would look its child up by
-		 * the wrong number: a /proc of the step's namespace first.
+		 * the wrong number: a /proc of the step's namespace first. As
+		 * root, bubblewrap makes its namespaces without a user
+		 * namespace (which a chrooted process may not create) and the
+		 * uid is dropped inside the sandbox, before the limits.
 		 */
 		args_add(a, "unshare");
 		args_add(a, "--mount");
@@ -191,30 +229,29 @@ sandbox_argv(struct step_ctx *ctx, const struct build_job *job, const char *cons
 		args_add(a, "private");
 		args_add(a, "--mount-proc");
 		args_add(a, "--");
-		args_add(a, "setpriv");
-		args_addf(a, "--reuid=%ld", uid);
-		args_addf(a, "--regid=%ld", uid);
-		args_add(a, "--clear-groups");
-		args_add(a, "--");
+	} else {
+		limits_argv(ctx, job, a);
 	}
-	args_add(a, "prlimit");
-	args_addf(a, "--nproc=%ld", nproc);
-	args_addf(a, "--as=%lld", (long long)mem * 1024 * 1024);
-	args_addf(a, "--fsize=%lld", (long long)fsize * 1024 * 1024);
-	args_addf(a, "--cpu=%ld", cpu > 0 ? cpu : 1);
-	args_add(a, "--core=0");
-	args_add(a, "--");
 	args_add(a, "bwrap");
 	args_add(a, "--die-with-parent");
 	args_add(a, "--new-session");
-	args_add(a, "--unshare-all");
-	args_add(a, "--unshare-user");
-	if (network)
-		args_add(a, "--share-net");
-	args_add(a, "--uid");
-	args_addf(a, "%ld", geteuid() == 0 ? uid : (long)geteuid());
-	args_add(a, "--gid");
-	args_addf(a, "%ld", geteuid() == 0 ? uid : (long)getegid());
+	if (geteuid() == 0) {
+		args_add(a, "--unshare-ipc");
+		args_add(a, "--unshare-pid");
+		args_add(a, "--unshare-uts");
+		args_add(a, "--unshare-cgroup-try");
+		if (!network)
+			args_add(a, "--unshare-net");
+	} else {
+		args_add(a, "--unshare-all");
+		args_add(a, "--unshare-user");
+		if (network)
+			args_add(a, "--share-net");
+		args_add(a, "--uid");
+		args_addf(a, "%ld", (long)geteuid());
+		args_add(a, "--gid");
+		args_addf(a, "%ld", (long)getegid());
+	}
 	args_add(a, "--hostname");
 	args_add(a, "pvci-build");
 	args_add(a, "--ro-bind");
@@ -231,6 +268,11 @@ sandbox_argv(struct step_ctx *ctx, const struct build_job *job, const char *cons
 	/* The instance: keys, database, logs, other jobs. */
 	args_add(a, "--tmpfs");
 	args_add(a, home);
+	/* Made by bubblewrap as root they would be 0700: the build's uid passes them. */
+	if (geteuid() == 0) {
+		open_parents(a, home, src);
+		open_parents(a, home, out_folder(job));
+	}
 	args_add(a, "--bind");
 	args_add(a, src);
 	args_add(a, src);
@@ -259,6 +301,15 @@ sandbox_argv(struct step_ctx *ctx, const struct build_job *job, const char *cons
 		args_add(a, eq + 1);
 	}
 	args_add(a, "--");
+	if (geteuid() == 0) {
+		args_add(a, "setpriv");
+		args_addf(a, "--reuid=%ld", uid);
+		args_addf(a, "--regid=%ld", uid);
+		args_add(a, "--clear-groups");
+		args_add(a, "--inh-caps=-all");
+		args_add(a, "--");
+		limits_argv(ctx, job, a);
+	}
 	for (; *cmd; cmd++)
 		args_add(a, *cmd);
 	free(src);
