@@ -16,7 +16,7 @@ tests="perl jq git procps sqlite3 file python3-aiosmtpd chromium nginx
 # Benchmarks: wrk loads the web server.
 bench="wrk"
 # Fuzzing: clang's libFuzzer and sanitizers (make fuzz, the fuzz smoke test).
-fuzz="clang"
+fuzz="clang libclang-rt-14-dev"
 # Build-and-sign stage: the fixture driver, Authenticode, installer ISOs.
 sign="gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64
  osslsigncode openssl xorriso tar"
