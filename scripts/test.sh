@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-make -s pvci units
+make -s all units
 
 state=$(mktemp /run/pvci-libvirt.XXXXXX)
 scripts/libvirt-up.sh "$state"
