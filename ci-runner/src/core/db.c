@@ -3223,32 +3223,20 @@ db_flight_verdict_claim_finished(struct db *db, long flight)
 int
 db_flights_unjudged(struct db *db, long **flights, int *count)
 {
-	sqlite3_stmt *st;
-	int rc = 0, n = 0, cap = 16;
+	struct long_list l = { NULL, 0 };
 
-	*count = 0;
-	*flights = xcalloc((size_t)cap, sizeof(**flights));
-	st = query(db, "SELECT f.flight FROM flights f WHERE f.finished IS NOT NULL "
-		   "AND NOT EXISTS (SELECT 1 FROM flight_verdicts v WHERE v.flight = f.flight) "
-		   "ORDER BY f.flight LIMIT 100", "");
-	if (!st)
-		goto fail;
-	while ((rc = step_row(db, st)) > 0) {
-		if (n == cap) {
-			cap *= 2;
-			*flights = xrealloc(*flights, (size_t)cap * sizeof(**flights));
-		}
-		(*flights)[n++] = col_long(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		goto fail;
-	*count = n;
-	return 0;
-fail:
-	free(*flights);
 	*flights = NULL;
-	return -1;
+	*count = 0;
+	if (each_row(db, query(db, "SELECT f.flight FROM flights f WHERE f.finished IS NOT NULL "
+			       "AND NOT EXISTS (SELECT 1 FROM flight_verdicts v "
+			       "WHERE v.flight = f.flight) ORDER BY f.flight LIMIT 100", ""),
+		     long_row, &l) < 0) {
+		free(l.v);
+		return -1;
+	}
+	*flights = l.v;
+	*count = l.n;
+	return 0;
 }
 
 json_t *
